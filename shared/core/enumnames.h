@@ -50,3 +50,23 @@ constexpr std::size_t enumCount()
 }
 
 } // namespace beatbook
+
+#include "core/result.h"
+
+namespace beatbook {
+
+// Reads a name from outside; an unknown one is an error that lists the valid
+// names, e.g. "unknown type 'noisy'; expected one of: rowdy_inconsiderate, ...".
+template <typename E>
+Result<E> parseEnum(std::string_view field, std::string_view text)
+{
+    if (auto value = enumFromString<E>(text))
+        return *value;
+    std::string shown(text.substr(0, 40));
+    for (char &c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+            c = '?';
+    return Error::invalid("unknown " + std::string(field) + " '" + shown + "'; expected one of: " + allNames<E>());
+}
+
+} // namespace beatbook

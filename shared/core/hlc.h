@@ -40,6 +40,12 @@ public:
     HlcTimestamp observe(HlcTimestamp remote);
 
     HlcTimestamp last() const { return m_last; }
+    // Resumes above a timestamp issued before (e.g. by an earlier run).
+    void advanceTo(HlcTimestamp t)
+    {
+        if (t > m_last)
+            m_last = t;
+    }
 
 private:
     const Clock &m_clock;

@@ -1,0 +1,195 @@
+#include "store/devicestore.h"
+
+#include "core/text.h"
+#include "store/migrations.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+
+namespace beatbook {
+namespace {
+
+std::string toHex(const unsigned char *data, std::size_t size)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[data[i] >> 4]);
+        out.push_back(digits[data[i] & 0x0F]);
+    }
+    return out;
+}
+
+bool fromHex(std::string_view hex, std::vector<unsigned char> &out)
+{
+    if (hex.size() % 2 != 0)
+        return false;
+    out.clear();
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        auto nibble = [](char c) -> int {
+            if (c >= '0' && c <= '9')
+                return c - '0';
+            if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+            return -1;
+        };
+        const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out.push_back(static_cast<unsigned char>(hi * 16 + lo));
+    }
+    return true;
+}
+
+Status putMeta(Database &db, std::string_view key, std::string_view value)
+{
+    auto stmt = db.prepare("INSERT INTO device_meta (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!stmt)
+        return stmt.error();
+    return (*stmt)->bind(1, key).bind(2, value).run();
+}
+
+} // namespace
+
+DeviceStore::DeviceStore(std::unique_ptr<Database> db, const Clock &clock, RandomSource &random)
+    : m_db(std::move(db)), m_clock(clock), m_random(random), m_ids(clock, random), m_hlc(clock)
+{
+}
+
+Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string &path, const Clock &clock,
+                                                       RandomSource &random, Database::Durability durability)
+{
+    auto db = Database::open(path, durability);
+    if (!db)
+        return db.error();
+    if (auto migrated = migrate(**db); !migrated)
+        return migrated.error();
+    std::unique_ptr<DeviceStore> store(new DeviceStore(std::move(*db), clock, random));
+    if (auto loaded = store->loadProfile(); !loaded)
+        return loaded.error();
+    return store;
+}
+
+Status DeviceStore::loadProfile()
+{
+    auto stmt = m_db->prepare("SELECT key, value FROM device_meta");
+    if (!stmt)
+        return stmt.error();
+    DeviceProfile profile;
+    std::string hlcFloor;
+    for (;;) {
+        auto row = (*stmt)->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            break;
+        const std::string key = (*stmt)->columnText(0);
+        std::string value = (*stmt)->columnText(1);
+        if (key == "device_id")
+            profile.deviceId = value;
+        else if (key == "user_name")
+            profile.userName = value;
+        else if (key == "role") {
+            auto role = enumFromString<Role>(value);
+            if (!role)
+                return Error::storage("the stored role is unknown: " + value);
+            profile.role = *role;
+        } else if (key == "wards") {
+            auto list = nlohmann::json::parse(value, nullptr, false);
+            if (list.is_array())
+                for (const auto &w : list)
+                    if (w.is_string())
+                        profile.wards.push_back(w.get<std::string>());
+        } else if (key == "pack_directory")
+            profile.packDirectory = value;
+        else if (key == "match_key")
+            profile.matchKeyHex = value;
+        else if (key == "hlc_floor")
+            hlcFloor = value;
+    }
+    (*stmt)->reset();
+    if (profile.deviceId.empty())
+        return {}; // not initialised yet
+
+    // The clock resumes above every timestamp this device has issued, so a
+    // device whose wall clock went back still orders its changes correctly.
+    auto maxHlc = m_db->queryInt("SELECT COALESCE(MAX(hlc), 0) FROM outbox");
+    if (!maxHlc)
+        return maxHlc.error();
+    HlcTimestamp last{static_cast<std::uint64_t>(*maxHlc)};
+    HlcTimestamp floor;
+    if (!hlcFloor.empty() && parseHlc(hlcFloor, floor) && floor > last)
+        last = floor;
+    m_hlc.advanceTo(last);
+    m_profile = std::move(profile);
+    return {};
+}
+
+Result<DeviceProfile> DeviceStore::initialise(DeviceProfile profile)
+{
+    if (m_profile)
+        return Error::notAllowed("this database is already initialised for device " + m_profile->deviceId);
+    if (auto ok = checkText("user name", profile.userName, kMaxShortText); !ok)
+        return ok.error();
+    if (collapseSpaces(profile.userName).empty())
+        return Error::invalid("a user name is needed");
+    if (profile.deviceId.empty())
+        profile.deviceId = m_ids.next();
+    if (profile.matchKeyHex.empty()) {
+        std::array<std::uint8_t, 32> key{};
+        m_random.fill(key);
+        profile.matchKeyHex = toHex(key.data(), key.size());
+    }
+    std::vector<unsigned char> check;
+    if (!fromHex(profile.matchKeyHex, check) || check.size() < 16)
+        return Error::invalid("the match key must be at least 16 bytes of lower-case hex");
+
+    nlohmann::json wards = profile.wards;
+    Status saved = m_db->transaction([&]() -> Status {
+        for (const auto &[key, value] :
+             {std::pair<std::string_view, std::string>{"device_id", profile.deviceId},
+              {"user_name", collapseSpaces(profile.userName)},
+              {"role", std::string(toString(profile.role))},
+              {"wards", wards.dump()},
+              {"pack_directory", profile.packDirectory},
+              {"match_key", profile.matchKeyHex},
+              {"created_at", std::to_string(m_clock.nowMs())}})
+            if (auto ok = putMeta(*m_db, key, value); !ok)
+                return ok;
+        return {};
+    });
+    if (!saved)
+        return saved.error();
+    if (auto loaded = loadProfile(); !loaded)
+        return loaded.error();
+    return *m_profile;
+}
+
+Status DeviceStore::write(const std::function<Status(WriteTxn &)> &fn)
+{
+    if (!m_profile)
+        return Error::notAllowed("the database is not initialised: run init first");
+    // A failed transaction leaves the clock advanced: harmless, as
+    // timestamps need only increase.
+    WriteTxn txn(*m_db, m_hlc, m_ids, m_clock, m_profile->deviceId);
+    return m_db->transaction([&] { return fn(txn); });
+}
+
+std::string DeviceStore::matchKey(std::string_view text) const
+{
+    std::vector<unsigned char> key;
+    if (m_profile)
+        fromHex(m_profile->matchKeyHex, key);
+    const std::string folded = foldForMatching(text);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char *>(folded.data()), folded.size(), digest, &length);
+    return toHex(digest, length);
+}
+
+} // namespace beatbook

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "fieldcontext.h"
+
+#include <CLI/CLI.hpp>
+
+namespace beatbook::field {
+
+// Each group of commands registers its subcommands on the app; a command's
+// callback leaves its exit code in `exitCode`.
+struct CommandSet {
+    CLI::App &app;
+    FieldContext &ctx;
+    int &exitCode;
+};
+
+void addDeviceCommands(CommandSet &set);    // init, ward
+void addReportCommands(CommandSet &set);    // log-asb, list, show, transition, follow-up
+void addMeasureCommands(CommandSet &set);   // kpis
+
+} // namespace beatbook::field

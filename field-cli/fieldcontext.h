@@ -1,0 +1,55 @@
+#pragma once
+
+#include "core/clock.h"
+#include "core/randomsource.h"
+#include "core/result.h"
+#include "datapack/datapack.h"
+#include "store/devicestore.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace beatbook::field {
+
+// Exit codes shared by every command: 0 done, 2 bad input (nothing written),
+// 1 anything else.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+int exitCodeFor(const Error &error);
+
+// What every command needs: the global options, the device store and the
+// borough's data pack, opened on first use.
+class FieldContext {
+public:
+    std::string dbPath;
+    std::string packOverride; // --pack, else the pack chosen at init, else the default
+    bool jsonOutput = false;
+
+    // Opens the store; creates and migrates the file if needed.
+    Result<DeviceStore *> store();
+    // The store, initialised: a database never set up gets a default profile
+    // (user from $USER, role pcso) so a first command just works; init sets
+    // it explicitly.
+    Result<DeviceStore *> initialisedStore();
+    Result<const DataPack *> pack();
+
+    // Prints a finished result: JSON when --json, else the text.
+    void print(const nlohmann::ordered_json &json, const std::string &text) const;
+    // One clear line on stderr; returns the exit code for the error.
+    int fail(const Error &error) const;
+
+    const Clock &clock() const { return m_clock; }
+
+private:
+    SystemClock m_clock;
+    SecureRandom m_random;
+    std::unique_ptr<DeviceStore> m_store;
+    std::optional<DataPack> m_pack;
+};
+
+} // namespace beatbook::field

@@ -204,6 +204,8 @@ Result<std::int64_t> Database::queryInt(const std::string &sql)
     return value;
 }
 
+bool Database::inTransaction() const { return sqlite3_get_autocommit(m_db) == 0; }
+
 std::int64_t Database::changes() const { return sqlite3_changes64(m_db); }
 
 } // namespace beatbook

@@ -75,23 +75,27 @@ public:
     Result<Statement *> prepare(const std::string &sql);
 
     // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails.
+    // Inside an open transaction it nests as a savepoint, so a caller can
+    // group many writes (an import, a sync batch) into one commit.
     template <typename Fn>
     Status transaction(Fn &&fn)
     {
-        if (auto begun = exec("BEGIN IMMEDIATE"); !begun)
+        const bool nested = inTransaction();
+        if (auto begun = exec(nested ? "SAVEPOINT nested_write" : "BEGIN IMMEDIATE"); !begun)
             return begun;
         Status result = fn();
         if (!result) {
-            (void)exec("ROLLBACK");
+            (void)exec(nested ? "ROLLBACK TO nested_write; RELEASE nested_write" : "ROLLBACK");
             return result;
         }
-        if (auto committed = exec("COMMIT"); !committed) {
-            (void)exec("ROLLBACK");
+        if (auto committed = exec(nested ? "RELEASE nested_write" : "COMMIT"); !committed) {
+            (void)exec(nested ? "ROLLBACK TO nested_write; RELEASE nested_write" : "ROLLBACK");
             return committed;
         }
         return {};
     }
 
+    bool inTransaction() const;
     Result<std::int64_t> queryInt(const std::string &sql);
     std::int64_t changes() const;
     sqlite3 *handle() const { return m_db; }

@@ -85,7 +85,7 @@ private:
 
 struct OpenStore {
     std::unique_ptr<ManualClock> clock;
-    std::unique_ptr<SeededRandom> random;
+    std::unique_ptr<SecureRandom> random; // ids must stay unique across runs on one file
     std::unique_ptr<DeviceStore> store;
     std::unique_ptr<AsbReportStore> reports;
 };
@@ -101,7 +101,7 @@ OpenStore openSeeded(long long count, Database::Durability durability)
 
     OpenStore s;
     s.clock = std::make_unique<ManualClock>(kNow);
-    s.random = std::make_unique<SeededRandom>(static_cast<std::uint64_t>(count));
+    s.random = std::make_unique<SecureRandom>();
     auto store = DeviceStore::open(path, *s.clock, *s.random, durability);
     if (!store)
         die(store.error().message);

@@ -17,5 +17,8 @@ struct CommandSet {
 void addDeviceCommands(CommandSet &set);    // init, ward
 void addReportCommands(CommandSet &set);    // log-asb, list, show, transition, follow-up
 void addMeasureCommands(CommandSet &set);   // kpis
+void addAdviceCommands(CommandSet &set);    // advice list, show, give, history
+void addCocooningCommands(CommandSet &set); // cocoon plan, visit, advise-victim, show, close, list
+void addPatrolCommands(CommandSet &set);    // patrol start, observe, end, list, show
 
 } // namespace beatbook::field

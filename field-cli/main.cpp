@@ -21,6 +21,9 @@ int main(int argc, char **argv)
     addDeviceCommands(set);
     addReportCommands(set);
     addMeasureCommands(set);
+    addAdviceCommands(set);
+    addCocooningCommands(set);
+    addPatrolCommands(set);
 
     try {
         app.parse(argc, argv);

@@ -281,7 +281,8 @@ Result<Measures> computeMeasures(Database &db, const DataPack &pack, TimestampMs
                    " (SELECT COUNT(DISTINCT a.target_id) FROM advice_given a WHERE a.operation_id = o.id"
                    "  AND a.target_id IS NOT NULL),"
                    " EXISTS (SELECT 1 FROM advice_given a WHERE a.operation_id = o.id AND a.recipient_kind = 'victim'"
-                   "  AND a.given_at <= o.burglary_at + ?2)"
+                   "  AND a.given_at <= o.burglary_at + "
+                       + std::to_string(settings.adviceWithinMs) + ")"
                    " FROM cocooning_operations o WHERE (?1 IS NULL OR o.ward_code = ?1)",
                    wardCode, [&](const Statement &s) {
                        ++m.cocooningOperations;

@@ -125,7 +125,9 @@ Result<LoggedAsbReport> AsbReportStore::log(const NewAsbReport &input)
     report.status = AsbStatus::Submitted;
 
     std::optional<std::string> victimKey;
-    if (input.victim)
+    // A name with no letters or digits ("?", "-") folds to nothing: it names
+    // no one, so it must not make every such victim the same person.
+    if (input.victim && !foldForMatching(input.victim->name).empty())
         victimKey = m_store.matchKey(input.victim->name);
     std::optional<std::string> addressKey;
     if (!report.addressKey.empty())

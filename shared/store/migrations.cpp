@@ -193,34 +193,56 @@ CREATE TRIGGER consent_records_no_delete BEFORE DELETE ON consent_records
 BEGIN SELECT RAISE(ABORT, 'consent records are kept'); END;
 
 CREATE TABLE referrals (
-    id                     TEXT PRIMARY KEY,
-    route                  TEXT NOT NULL,
-    person_id              TEXT NOT NULL REFERENCES people(id),
-    report_id              TEXT REFERENCES asb_reports(id),
-    address_text           TEXT,
-    ward_code              TEXT,
-    risk_factors           TEXT NOT NULL,
-    priority_band          TEXT NOT NULL,
-    clutter_rating         INTEGER,
-    status                 TEXT NOT NULL,
-    consent_id             TEXT REFERENCES consent_records(id),
-    override_justification TEXT,
-    override_requested_by  TEXT,
-    override_approved_by   TEXT,
-    override_approved_at   INTEGER,
-    created_by             TEXT NOT NULL,
-    created_by_role        TEXT NOT NULL,
-    created_at             INTEGER NOT NULL,
-    deadline_at            INTEGER,
-    sent_at                INTEGER,
-    acknowledged_at        INTEGER,
-    decided_at             INTEGER,
-    completed_at           INTEGER,
-    decline_reason         TEXT,
-    hlc                    INTEGER NOT NULL,
-    device_id              TEXT NOT NULL
+    id                         TEXT PRIMARY KEY,
+    route                      TEXT NOT NULL,
+    person_id                  TEXT NOT NULL REFERENCES people(id),
+    report_id                  TEXT REFERENCES asb_reports(id),
+    address_text               TEXT,
+    ward_code                  TEXT,
+    risk_factors               TEXT NOT NULL,
+    priority_band              TEXT NOT NULL,
+    clutter_rating             INTEGER,
+    capacity_note              TEXT,
+    status                     TEXT NOT NULL,
+    consent_id                 TEXT REFERENCES consent_records(id),
+    override_justification     TEXT,
+    override_requested_by      TEXT,
+    override_requested_by_role TEXT,
+    override_requested_at      INTEGER,
+    override_approved_by       TEXT,
+    override_approved_by_role  TEXT,
+    override_approved_at       INTEGER,
+    override_refused_by        TEXT,
+    override_refused_at        INTEGER,
+    override_refusal_reason    TEXT,
+    created_by                 TEXT NOT NULL,
+    created_by_role            TEXT NOT NULL,
+    created_at                 INTEGER NOT NULL,
+    deadline_at                INTEGER,
+    acknowledge_by             INTEGER,
+    sent_at                    INTEGER,
+    acknowledged_at            INTEGER,
+    decided_at                 INTEGER,
+    completed_at               INTEGER,
+    withdrawn_at               INTEGER,
+    escalated_at               INTEGER,
+    escalated_from             TEXT,
+    decline_reason             TEXT,
+    updated_by                 TEXT NOT NULL,
+    updated_at                 INTEGER NOT NULL,
+    hlc                        INTEGER NOT NULL,
+    device_id                  TEXT NOT NULL,
+    -- The consent gate, kept by the database as well as the code: nothing
+    -- past the consent steps without a consent record or an approved
+    -- override, and only a supervisor approves an override.
+    CHECK ((sent_at IS NULL
+            AND status IN ('drafted', 'consent_captured', 'override_requested', 'override_approved'))
+           OR consent_id IS NOT NULL OR override_approved_at IS NOT NULL),
+    CHECK (override_approved_at IS NULL OR override_approved_by_role = 'supervisor')
 ) STRICT;
 CREATE INDEX referrals_status ON referrals (status);
+CREATE INDEX referrals_consent ON referrals (consent_id);
+CREATE INDEX referrals_person ON referrals (person_id);
 
 CREATE TABLE referral_events (
     id          TEXT PRIMARY KEY,

@@ -164,7 +164,7 @@ TransitionContext bestContextFor(S to, TimestampMs now)
 }
 
 #define REACH(var, status, ...)                                                                                        \
-    auto var##Result = reach(status, ##__VA_ARGS__);                                                                   \
+    auto var##Result = reach(status __VA_OPT__(, ) __VA_ARGS__);                                                                   \
     QVERIFY2(var##Result.ok(), var##Result.ok() ? "" : var##Result.error().message.c_str());                          \
     auto var = var##Result.value()
 

@@ -187,9 +187,9 @@ void addCocooningCommands(CommandSet &set)
     auto plan = std::make_shared<PlanOptions>();
     auto *planCmd = group->add_subcommand("plan", "Plan the visits to the neighbours of a burglary");
     planCmd->add_option("--origin-address", plan->originAddress, "The burgled address")->required();
-    planCmd->add_option("--lat", plan->lat, "Latitude of the burgled address, WGS84 degrees");
-    planCmd->add_option("--lon", plan->lon, "Longitude of the burgled address, WGS84 degrees");
-    planCmd->add_option("--radius", plan->radius, "Radius in metres (default 200, at most 400)");
+    planCmd->add_option("--lat", plan->lat, "Latitude of the burgled address, WGS84 degrees")->check(decimalNumber());
+    planCmd->add_option("--lon", plan->lon, "Longitude of the burgled address, WGS84 degrees")->check(decimalNumber());
+    planCmd->add_option("--radius", plan->radius, "Radius in metres (default 200, at most 400)")->check(decimalNumber());
     planCmd->add_option("--ward", plan->ward, "Ward of the burglary (2022 code); needed without --lat/--lon");
     planCmd->add_option("--burglary-at", plan->burglaryAt, "When the burglary happened, ISO 8601 with zone")
         ->required();

@@ -80,8 +80,8 @@ void addDeviceCommands(CommandSet &set)
     };
     auto ward = std::make_shared<WardOptions>();
     auto *wardCmd = set.app.add_subcommand("ward", "Which ward a position is in");
-    wardCmd->add_option("--lat", ward->lat, "Latitude, WGS84 degrees")->required();
-    wardCmd->add_option("--lon", ward->lon, "Longitude, WGS84 degrees")->required();
+    wardCmd->add_option("--lat", ward->lat, "Latitude, WGS84 degrees")->required()->check(decimalNumber());
+    wardCmd->add_option("--lon", ward->lon, "Longitude, WGS84 degrees")->required()->check(decimalNumber());
     wardCmd->callback([&ctx, &exitCode, ward] {
         if (auto ok = validateCoordinates(ward->lat, ward->lon); !ok) {
             exitCode = ctx.fail(ok.error());

@@ -13,6 +13,8 @@ int main(int argc, char **argv)
 
     CLI::App app{"Beatbook field client: log and follow anti-social behaviour reports offline", "beatbook-field"};
     app.require_subcommand(1);
+    // Global options may also follow the command: "list --json".
+    app.fallthrough();
     app.add_option("--db", ctx.dbPath, "The device database (SQLite file)")->required();
     app.add_option("--pack", ctx.packOverride, "Borough data pack directory (default: the one chosen at init)");
     app.add_flag("--json", ctx.jsonOutput, "Print results as JSON");
@@ -24,6 +26,7 @@ int main(int argc, char **argv)
     addAdviceCommands(set);
     addCocooningCommands(set);
     addPatrolCommands(set);
+    addReferralCommands(set);
 
     try {
         app.parse(argc, argv);

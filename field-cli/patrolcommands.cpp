@@ -153,8 +153,8 @@ void addPatrolCommands(CommandSet &set)
     observeCmd->add_option("patrol", observe->id, "Patrol id")->required();
     observeCmd->add_option("--text", observe->text, "What was seen")->required();
     observeCmd->add_option("--at", observe->at, "When, ISO 8601 with zone (default: now)");
-    observeCmd->add_option("--lat", observe->lat, "Latitude, WGS84 degrees");
-    observeCmd->add_option("--lon", observe->lon, "Longitude, WGS84 degrees");
+    observeCmd->add_option("--lat", observe->lat, "Latitude, WGS84 degrees")->check(decimalNumber());
+    observeCmd->add_option("--lon", observe->lon, "Longitude, WGS84 degrees")->check(decimalNumber());
     observeCmd->callback([&ctx, &exitCode, observe] {
         auto at = optionalTime(observe->at);
         Status checked = at ? checkText("--text", observe->text, kMaxLongText, true) : Status(at.error());

@@ -63,9 +63,9 @@ void addReportCommands(CommandSet &set)
     auto *logCmd = set.app.add_subcommand("log-asb", "Log an anti-social behaviour report");
     logCmd->add_option("--type", log->type, "ASB type: " + allNames<AsbType>())->required();
     logCmd->add_option("--qualifier", log->qualifier, "personal, nuisance or environmental")->required();
-    logCmd->add_option("--lat", log->lat, "Latitude, WGS84 degrees")->required();
-    logCmd->add_option("--lon", log->lon, "Longitude, WGS84 degrees")->required();
-    logCmd->add_option("--accuracy", log->accuracy, "Position accuracy in metres");
+    logCmd->add_option("--lat", log->lat, "Latitude, WGS84 degrees")->required()->check(decimalNumber());
+    logCmd->add_option("--lon", log->lon, "Longitude, WGS84 degrees")->required()->check(decimalNumber());
+    logCmd->add_option("--accuracy", log->accuracy, "Position accuracy in metres")->check(decimalNumber());
     logCmd->add_option("--address", log->address, "Street address as given");
     logCmd->add_option("--victim", log->victim, "Victim's name");
     logCmd->add_option("--victim-contact", log->victimContact, "Victim's phone or e-mail");
@@ -108,6 +108,13 @@ void addReportCommands(CommandSet &set)
                 return;
             }
             input.occurredAt = *when;
+        }
+        // The shape of the report is checked before anything is opened, so a
+        // bad report on a fresh path creates no database. (The user's role
+        // is checked again, with the stored profile, when it is logged.)
+        if (auto ok = validateNewAsbReport(input, Role::Pcso, ctx.clock().nowMs()); !ok) {
+            exitCode = ctx.fail(ok.error());
+            return;
         }
         withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &pack) -> Status {
             auto logged = reports.log(input);

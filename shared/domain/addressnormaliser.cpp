@@ -33,9 +33,11 @@ std::string normaliseAddress(std::string_view address)
     std::string out;
     for (std::size_t i = 0; i < words.size(); ++i) {
         std::string_view word = words[i];
-        // "St" is a street only at the end ("High St"); before a name it is
-        // a saint ("St Albans Road").
-        const bool saint = word == "st" && i + 1 < words.size();
+        // "St" opening an address or following a house number is a saint
+        // ("St Albans Road", "14 St Albans Road"); after a name it is a
+        // street ("14 High St, Barnet").
+        const bool saint = word == "st" && i + 1 < words.size()
+            && (i == 0 || (words[i - 1][0] >= '0' && words[i - 1][0] <= '9'));
         if (!saint)
             for (const auto &[abbreviation, full] : kStreetTypes)
                 if (word == abbreviation) {

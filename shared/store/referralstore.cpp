@@ -375,7 +375,8 @@ bool hasLifecycleFields(const Referral &r)
 Status checkId(std::string_view what, const std::string &id)
 {
     if (!isUuid(id))
-        return Error::invalid("not a " + std::string(what) + " id: ids are UUIDs such as 0192f1d2-...-... (36 characters)");
+        return Error::invalid("not a " + std::string(what)
+                              + " id: ids are UUIDs such as 0192f1d2-...-... (36 characters)");
     return {};
 }
 
@@ -510,6 +511,10 @@ Result<Referral> ReferralStore::draft(Referral input, const ReferredPerson &pers
         return ok.error();
     if (hasLifecycleFields(input))
         return Error::invalid("a new referral has no lifecycle steps yet: it starts as drafted");
+    // Checked here because an unknown band would otherwise just lose to the
+    // computed one below, silently.
+    if (static_cast<std::size_t>(input.priorityBand) >= enumCount<PriorityBand>())
+        return Error::invalid("unknown priority band; valid bands: " + allNames<PriorityBand>());
     if (auto ok = checkPersonRef(person); !ok)
         return ok.error();
     // Checked before white space is folded, so a control character is

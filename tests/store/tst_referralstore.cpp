@@ -82,7 +82,8 @@ std::int64_t count(Database &db, const std::string &sql)
 std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &op,
                          const std::string &entityId = {})
 {
-    auto stmt = db.prepare("SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND op = ?2 AND (?3 IS NULL OR entity_id = ?3)");
+    auto stmt = db.prepare(
+        "SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND op = ?2 AND (?3 IS NULL OR entity_id = ?3)");
     if (!stmt)
         return -1;
     (*stmt)->bind(1, entity).bind(2, op).bindOptional(3, std::optional<std::string>(entityId));
@@ -436,7 +437,8 @@ private slots:
         QVERIFY(*back == *again);
 
         // Only a supervisor's approval counts, in the database as well.
-        QVERIFY(!db.exec("UPDATE referrals SET override_approved_by_role = 'pcso' WHERE id = '" + requested + "'").ok());
+        QVERIFY(
+            !db.exec("UPDATE referrals SET override_approved_by_role = 'pcso' WHERE id = '" + requested + "'").ok());
     }
 
     void withdrawingConsentEndsTheReferralsOnIt()
@@ -796,7 +798,8 @@ private slots:
         insertCopy(flying);
         insertCopy(fire);
         insertCopy(notJson);
-        QVERIFY(db.exec("UPDATE referrals SET risk_factors = '[\"smoker\",\"flying\"]' WHERE id = '" + flying + "'").ok());
+        QVERIFY(db.exec("UPDATE referrals SET risk_factors = '[\"smoker\",\"flying\"]' WHERE id = '" + flying + "'")
+                    .ok());
         QVERIFY(db.exec("UPDATE referrals SET route = 'fire' WHERE id = '" + fire + "'").ok());
         QVERIFY(db.exec("UPDATE referrals SET risk_factors = 'smoker' WHERE id = '" + notJson + "'").ok());
         for (const auto &id : {flying, fire, notJson}) {

@@ -176,6 +176,7 @@ CREATE TABLE consent_records (
     capacity_note     TEXT,
     withdrawn_at      INTEGER,
     withdrawn_by      TEXT,
+    withdrawn_by_role TEXT,
     withdrawal_note   TEXT,
     hlc               INTEGER NOT NULL,
     device_id         TEXT NOT NULL
@@ -186,6 +187,7 @@ WHEN OLD.withdrawn_at IS NOT NULL
   OR NEW.purpose IS NOT OLD.purpose OR NEW.recipients IS NOT OLD.recipients
   OR NEW.script_version IS NOT OLD.script_version OR NEW.method IS NOT OLD.method
   OR NEW.witness IS NOT OLD.witness OR NEW.captured_by IS NOT OLD.captured_by
+  OR NEW.captured_by_role IS NOT OLD.captured_by_role
   OR NEW.captured_at IS NOT OLD.captured_at OR NEW.capacity_concern IS NOT OLD.capacity_concern
   OR NEW.capacity_note IS NOT OLD.capacity_note
 BEGIN SELECT RAISE(ABORT, 'a consent record can only be withdrawn, once'); END;

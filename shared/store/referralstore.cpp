@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char *kConsentColumns =
     "id, person_id, purpose, recipients, script_version, method, witness, captured_by, captured_by_role, "
-    "captured_at, capacity_concern, capacity_note, withdrawn_at, withdrawn_by, withdrawal_note";
+    "captured_at, capacity_concern, capacity_note, withdrawn_at, withdrawn_by, withdrawal_note, withdrawn_by_role";
 
 // The order readReferral expects; referralFields writes the same names.
 constexpr const char *kReferralColumns =
@@ -124,10 +124,8 @@ Result<ConsentRecord> readConsent(const Statement &row)
         ConsentWithdrawal w;
         w.withdrawnAt = row.columnInt(12);
         w.withdrawnBy = row.columnText(13);
-        // consent_records keeps no role for a withdrawal. It was checked when
-        // recorded; it reads back as the least privileged role that may
-        // record one, so re-validating the record still passes.
-        w.withdrawnByRole = Role::Champion;
+        if (!readEnum(row, 15, w.withdrawnByRole))
+            return bad;
         w.note = row.columnText(14);
         c.withdrawal = std::move(w);
     }
@@ -261,6 +259,7 @@ Fields consentFields(const ConsentRecord &c)
     f["capacity_note"] = nullable(c.capacityNote);
     f["withdrawn_at"] = nullptr;
     f["withdrawn_by"] = nullptr;
+    f["withdrawn_by_role"] = nullptr;
     f["withdrawal_note"] = nullptr;
     return f;
 }
@@ -458,6 +457,7 @@ Result<ConsentWithdrawn> ReferralStore::withdrawConsent(const std::string &conse
         Fields changed;
         changed["withdrawn_at"] = consent->withdrawal->withdrawnAt;
         changed["withdrawn_by"] = consent->withdrawal->withdrawnBy;
+        changed["withdrawn_by_role"] = toString(consent->withdrawal->withdrawnByRole);
         changed["withdrawal_note"] = nullable(consent->withdrawal->note);
         if (auto ok = txn.update("consent_records", consentId, std::move(changed)); !ok)
             return ok;

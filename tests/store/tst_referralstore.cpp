@@ -508,7 +508,7 @@ private slots:
         QCOMPARE(after["outbox"], before.at("outbox") + 5);
         QCOMPARE(after["referral_events"], before.at("referral_events") + 2);
         QCOMPARE(after["referrals"], before.at("referrals"));
-        const std::set<std::string> withdrawalKeys{"withdrawn_at", "withdrawn_by", "withdrawal_note"};
+        const std::set<std::string> withdrawalKeys{"withdrawn_at", "withdrawn_by", "withdrawn_by_role", "withdrawal_note"};
         QVERIFY(lastOutboxKeys(db, "consent_records", cid) == withdrawalKeys);
         checkOutbox(db);
 
@@ -546,7 +546,7 @@ private slots:
         m_clock.advance(kMinute);
         QVERIFY(store->db()
                     .exec("UPDATE consent_records SET withdrawn_at = " + std::to_string(kNow + kMinute)
-                          + ", withdrawn_by = 'PCSO Other' WHERE id = '" + consent->consent.id + "'")
+                          + ", withdrawn_by = 'PCSO Other', withdrawn_by_role = 'pcso' WHERE id = '" + consent->consent.id + "'")
                     .ok());
         auto sent = referrals.transition(r->id, S::Sent);
         QVERIFY(!sent.ok());
@@ -569,7 +569,8 @@ private slots:
 
         for (const std::string &change :
              {std::string("purpose = 'something else'"), std::string("recipients = '[\"hfsv\",\"housing\"]'"),
-              std::string("witness = NULL"), std::string("captured_at = 1"), std::string("person_id = id")}) {
+              std::string("witness = NULL"), std::string("captured_at = 1"), std::string("person_id = id"),
+              std::string("captured_by_role = 'supervisor'")}) {
             const Status edited = db.exec("UPDATE consent_records SET " + change + where);
             QVERIFY2(!edited.ok(), change.c_str());
             QVERIFY2(contains(edited.error().message, "only be withdrawn"), edited.error().message.c_str());

@@ -1,3 +1,4 @@
+#include "cliformat.h"
 #include "commands.h"
 
 #include "core/isotime.h"
@@ -7,11 +8,6 @@
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json optionalText(const std::optional<std::string> &text) { return text ? Json(*text) : Json(nullptr); }
-Json textOrNull(const std::string &text) { return text.empty() ? Json(nullptr) : Json(text); }
 
 Json audiencesJson(const AdviceArticle &a)
 {
@@ -47,35 +43,22 @@ Json adviceRecordJson(const AdviceRecord &r)
                 {"given_at", formatIsoTime(a.givenAt)}};
 }
 
-// The store (opened, so that the pack chosen at init is used), the pack and
-// its advice library.
-template <typename Fn>
-void withLibrary(FieldContext &ctx, int &exitCode, bool initialise, Fn &&fn)
-{
-    auto store = initialise ? ctx.initialisedStore() : ctx.store();
-    if (!store) {
-        exitCode = ctx.fail(store.error());
-        return;
-    }
-    auto pack = ctx.pack();
-    if (!pack) {
-        exitCode = ctx.fail(pack.error());
-        return;
-    }
-    auto library = AdviceLibrary::loadDirectory((*pack)->adviceDirectory());
-    if (!library) {
-        exitCode = ctx.fail(library.error());
-        return;
-    }
-    if (auto ok = fn(**store, *library); !ok)
-        exitCode = ctx.fail(ok.error());
-}
+using StoreUse = FieldContext::StoreUse;
 
-Status checkArticleId(const std::string &id)
+// The store, the pack and the pack's advice library. Browsing the library
+// (StoreUse::OpenOnly) leaves an unset database as it is.
+template <typename Fn>
+void withLibrary(FieldContext &ctx, int &exitCode, StoreUse use, Fn &&fn)
 {
-    if (!isValidAdviceArticleId(id))
-        return Error::invalid("an article id is 1 to 64 characters of a-z, 0-9 and _ (see 'advice list')");
-    return {};
+    ctx.run(
+        exitCode,
+        [&](DeviceStore &store, const DataPack &pack) -> Status {
+            auto library = AdviceLibrary::loadDirectory(pack.adviceDirectory());
+            if (!library)
+                return library.error();
+            return fn(store, *library);
+        },
+        use);
 }
 
 } // namespace
@@ -102,7 +85,7 @@ void addAdviceCommands(CommandSet &set)
             }
             topic = *parsed;
         }
-        withLibrary(ctx, exitCode, false, [&](DeviceStore &, const AdviceLibrary &library) -> Status {
+        withLibrary(ctx, exitCode, StoreUse::OpenOnly, [&](DeviceStore &, const AdviceLibrary &library) -> Status {
             const auto articles = topic ? library.byTopic(*topic) : library.latestArticles();
             Json out = Json::array();
             std::string text;
@@ -136,11 +119,11 @@ void addAdviceCommands(CommandSet &set)
             exitCode = ctx.fail(ok.error());
             return;
         }
-        if (show->version && *show->version < 1) {
-            exitCode = ctx.fail(Error::invalid("--version must be 1 or more"));
+        if (auto ok = checkArticleVersion(show->version); !ok) {
+            exitCode = ctx.fail(ok.error());
             return;
         }
-        withLibrary(ctx, exitCode, false, [&](DeviceStore &, const AdviceLibrary &library) -> Status {
+        withLibrary(ctx, exitCode, StoreUse::OpenOnly, [&](DeviceStore &, const AdviceLibrary &library) -> Status {
             const AdviceArticle *a = show->version ? library.find(show->id, *show->version) : library.latest(show->id);
             if (!a)
                 return Error::notFound("no advice article " + show->id
@@ -195,16 +178,16 @@ void addAdviceCommands(CommandSet &set)
             checked = recipient.error();
         if (checked && !mode)
             checked = mode.error();
-        if (checked && give->version && *give->version < 1)
-            checked = Error::invalid("--version must be 1 or more");
+        if (checked)
+            checked = checkArticleVersion(give->version);
         if (checked)
             checked = checkText("address", give->address, kMaxShortText);
-        if (checked && !give->at.empty()) {
-            auto when = parseIsoTime(give->at);
-            if (when)
-                input.givenAt = *when;
-            else
-                checked = when.error();
+        if (checked) {
+            auto at = parseOptionalTime(give->at);
+            if (!at)
+                checked = at.error();
+            else if (*at)
+                input.givenAt = **at;
         }
         if (!checked) {
             exitCode = ctx.fail(checked.error());
@@ -215,7 +198,7 @@ void addAdviceCommands(CommandSet &set)
         input.mode = *mode;
         input.addressText = give->address;
         input.reportId = give->report;
-        withLibrary(ctx, exitCode, true, [&](DeviceStore &store, const AdviceLibrary &library) -> Status {
+        withLibrary(ctx, exitCode, StoreUse::Initialised, [&](DeviceStore &store, const AdviceLibrary &library) -> Status {
             if (give->version) {
                 input.articleVersion = *give->version;
             } else if (const auto *latest = library.latest(input.articleId)) {
@@ -253,7 +236,7 @@ void addAdviceCommands(CommandSet &set)
             filter.reportId = history->report;
         if (!history->operation.empty())
             filter.operationId = history->operation;
-        withLibrary(ctx, exitCode, true, [&](DeviceStore &store, const AdviceLibrary &library) -> Status {
+        withLibrary(ctx, exitCode, StoreUse::Initialised, [&](DeviceStore &store, const AdviceLibrary &library) -> Status {
             AdviceStore advice(store, library);
             auto found = advice.list(filter);
             if (!found)

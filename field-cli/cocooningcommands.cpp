@@ -1,3 +1,4 @@
+#include "cliformat.h"
 #include "commands.h"
 
 #include "core/isotime.h"
@@ -11,11 +12,6 @@
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json textOrNull(const std::string &text) { return text.empty() ? Json(nullptr) : Json(text); }
-Json numberOrNull(const std::optional<double> &value) { return value ? Json(*value) : Json(nullptr); }
 
 Result<double> parseNumber(std::string_view what, std::string_view text)
 {
@@ -53,16 +49,6 @@ Status parsePosition(const std::string &text, std::map<std::string, GeoPoint> &p
     if (!positions.emplace(key, GeoPoint{*lat, *lon}).second)
         return Error::invalid("--position for \"" + key + "\" is given twice");
     return {};
-}
-
-Result<std::optional<TimestampMs>> optionalTime(const std::string &text)
-{
-    if (text.empty())
-        return std::optional<TimestampMs>();
-    auto when = parseIsoTime(text);
-    if (!when)
-        return when.error();
-    return std::optional<TimestampMs>(*when);
 }
 
 std::string wardLabel(const DataPack &pack, const std::string &code)
@@ -105,7 +91,7 @@ Json operationJson(const CocooningOperation &op, const DataPack &pack)
                 {"planned_at", formatIsoTime(op.plannedAt)},
                 {"deadline_at", formatIsoTime(op.deadlineAt)},
                 {"planned_by", op.plannedBy},
-                {"closed_at", op.closedAt ? Json(formatIsoTime(*op.closedAt)) : Json(nullptr)},
+                {"closed_at", timeOrNull(op.closedAt)},
                 {"close_reason", op.closedAt ? Json(op.closeReason) : Json(nullptr)}};
 }
 
@@ -128,7 +114,7 @@ Json adviceJson(const AdviceRecord &r)
                 {"recipient", toString(a.recipient)},
                 {"mode", toString(a.mode)},
                 {"address", textOrNull(a.addressText)},
-                {"ward_code", r.wardCode ? Json(*r.wardCode) : Json(nullptr)},
+                {"ward_code", optionalText(r.wardCode)},
                 {"operation_id", textOrNull(a.operationId)},
                 {"target_id", textOrNull(a.targetId)},
                 {"given_by", a.givenBy},
@@ -140,32 +126,14 @@ Json adviceJson(const AdviceRecord &r)
 template <typename Fn>
 void withCocooning(FieldContext &ctx, int &exitCode, Fn &&fn)
 {
-    auto store = ctx.initialisedStore();
-    if (!store) {
-        exitCode = ctx.fail(store.error());
-        return;
-    }
-    auto pack = ctx.pack();
-    if (!pack) {
-        exitCode = ctx.fail(pack.error());
-        return;
-    }
-    auto library = AdviceLibrary::loadDirectory((*pack)->adviceDirectory());
-    if (!library) {
-        exitCode = ctx.fail(library.error());
-        return;
-    }
-    CocooningStore cocooning(**store, (*pack)->wards(), *library);
-    AdviceStore advice(**store, *library);
-    if (auto ok = fn(cocooning, advice, **pack); !ok)
-        exitCode = ctx.fail(ok.error());
-}
-
-Status checkVersion(const std::optional<int> &version)
-{
-    if (version && *version < 1)
-        return Error::invalid("--version must be 1 or more");
-    return {};
+    ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+        auto library = AdviceLibrary::loadDirectory(pack.adviceDirectory());
+        if (!library)
+            return library.error();
+        CocooningStore cocooning(store, pack.wards(), *library);
+        AdviceStore advice(store, *library);
+        return fn(cocooning, advice, pack);
+    });
 }
 
 } // namespace
@@ -269,13 +237,13 @@ void addCocooningCommands(CommandSet &set)
     visitCmd->add_option("--at", visit->at, "When, ISO 8601 with zone (default: now)");
     visitCmd->callback([&ctx, &exitCode, visit] {
         Status checked = isVisitOutcome(visit->outcome)
-            ? checkVersion(visit->version)
+            ? checkArticleVersion(visit->version)
             : Status(Error::invalid("--outcome must be one of: in_person, card_left, declined"));
-        auto at = optionalTime(visit->at);
+        auto at = parseOptionalTime(visit->at);
         if (checked && !at)
             checked = at.error();
-        if (checked && !visit->article.empty() && !isValidAdviceArticleId(visit->article))
-            checked = Error::invalid("an article id is 1 to 64 characters of a-z, 0-9 and _ (see 'advice list')");
+        if (checked && !visit->article.empty())
+            checked = checkArticleId(visit->article);
         if (!checked) {
             exitCode = ctx.fail(checked.error());
             return;
@@ -309,12 +277,12 @@ void addCocooningCommands(CommandSet &set)
     victimCmd->add_option("--at", victim->at, "When, ISO 8601 with zone (default: now)");
     victimCmd->callback([&ctx, &exitCode, victim] {
         auto mode = parseEnum<AdviceMode>("mode", victim->mode);
-        Status checked = mode ? checkVersion(victim->version) : Status(mode.error());
-        auto at = optionalTime(victim->at);
+        Status checked = mode ? checkArticleVersion(victim->version) : Status(mode.error());
+        auto at = parseOptionalTime(victim->at);
         if (checked && !at)
             checked = at.error();
-        if (checked && !victim->article.empty() && !isValidAdviceArticleId(victim->article))
-            checked = Error::invalid("an article id is 1 to 64 characters of a-z, 0-9 and _ (see 'advice list')");
+        if (checked && !victim->article.empty())
+            checked = checkArticleId(victim->article);
         if (!checked) {
             exitCode = ctx.fail(checked.error());
             return;

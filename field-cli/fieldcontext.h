@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace beatbook::field {
 
@@ -37,6 +38,44 @@ public:
     // it explicitly.
     Result<DeviceStore *> initialisedStore();
     Result<const DataPack *> pack();
+
+    // How a command needs the device store.
+    enum class StoreUse {
+        // Set up with the default profile if it never was (see initialisedStore).
+        Initialised,
+        // Only opened, so that the pack chosen at init is used: reading the
+        // advice library must not set up a database as a side effect.
+        OpenOnly,
+    };
+
+    // The frame of every command that works on the device: opens the store,
+    // loads the data pack, calls fn and turns a failure of any of them into
+    // the command's exit code. fn is fn(DeviceStore &, const DataPack &) ->
+    // Status, or fn(DeviceStore &) -> Status for a command that needs no
+    // pack; the pack is then not loaded, so such a command (referrals) still
+    // works where no pack is installed.
+    template <typename Fn>
+    void run(int &exitCode, Fn &&fn, StoreUse use = StoreUse::Initialised)
+    {
+        auto opened = use == StoreUse::Initialised ? initialisedStore() : store();
+        if (!opened) {
+            exitCode = fail(opened.error());
+            return;
+        }
+        Status done;
+        if constexpr (std::is_invocable_v<Fn &, DeviceStore &, const DataPack &>) {
+            auto loaded = pack();
+            if (!loaded) {
+                exitCode = fail(loaded.error());
+                return;
+            }
+            done = fn(**opened, **loaded);
+        } else {
+            done = fn(**opened);
+        }
+        if (!done)
+            exitCode = fail(done.error());
+    }
 
     // Prints a finished result: JSON when --json, else the text.
     void print(const nlohmann::ordered_json &json, const std::string &text) const;

@@ -71,25 +71,16 @@ void addMeasureCommands(CommandSet &set)
     auto *kpis = set.app.add_subcommand("kpis", "The strategy's measures from this device's data, beside the baselines");
     kpis->add_option("--ward", *ward, "Only this ward (2022 code)");
     kpis->callback([&ctx, &exitCode, ward] {
-        auto store = ctx.initialisedStore();
-        if (!store) {
-            exitCode = ctx.fail(store.error());
-            return;
-        }
-        auto pack = ctx.pack();
-        if (!pack) {
-            exitCode = ctx.fail(pack.error());
-            return;
-        }
-        std::optional<std::string> filter;
-        if (!ward->empty())
-            filter = *ward;
-        auto measures = computeMeasures((*store)->db(), **pack, ctx.clock().nowMs(), filter);
-        if (!measures) {
-            exitCode = ctx.fail(measures.error());
-            return;
-        }
-        ctx.print(measuresToJson(*measures), measuresText(*measures));
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            std::optional<std::string> filter;
+            if (!ward->empty())
+                filter = *ward;
+            auto measures = computeMeasures(store.db(), pack, ctx.clock().nowMs(), filter);
+            if (!measures)
+                return measures.error();
+            ctx.print(measuresToJson(*measures), measuresText(*measures));
+            return {};
+        });
     });
 }
 

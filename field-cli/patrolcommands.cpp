@@ -1,3 +1,4 @@
+#include "cliformat.h"
 #include "commands.h"
 
 #include "core/isotime.h"
@@ -8,18 +9,6 @@
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Result<std::optional<TimestampMs>> optionalTime(const std::string &text)
-{
-    if (text.empty())
-        return std::optional<TimestampMs>();
-    auto when = parseIsoTime(text);
-    if (!when)
-        return when.error();
-    return std::optional<TimestampMs>(*when);
-}
 
 // "Sam Jones:champion": the name, then the role after the last colon.
 Result<PatrolParticipant> parseParticipant(const std::string &text)
@@ -52,7 +41,7 @@ Json patrolJson(const JointPatrol &p, const DataPack &pack)
                 {"ward_code", p.wardCode},
                 {"ward_name", ward ? Json(ward->name) : Json(nullptr)},
                 {"started_at", formatIsoTime(p.startedAt)},
-                {"ended_at", p.endedAt ? Json(formatIsoTime(*p.endedAt)) : Json(nullptr)},
+                {"ended_at", timeOrNull(p.endedAt)},
                 {"hours", patrolHours(p)},
                 {"participants", participants}};
 }
@@ -75,24 +64,6 @@ Json observationJson(const PatrolObservation &o)
                 {"lat", o.position ? Json(o.position->lat) : Json(nullptr)},
                 {"lon", o.position ? Json(o.position->lon) : Json(nullptr)},
                 {"author", o.author}};
-}
-
-template <typename Fn>
-void withPatrols(FieldContext &ctx, int &exitCode, Fn &&fn)
-{
-    auto store = ctx.initialisedStore();
-    if (!store) {
-        exitCode = ctx.fail(store.error());
-        return;
-    }
-    auto pack = ctx.pack();
-    if (!pack) {
-        exitCode = ctx.fail(pack.error());
-        return;
-    }
-    PatrolStore patrols(**store, (*pack)->wards());
-    if (auto ok = fn(patrols, **pack); !ok)
-        exitCode = ctx.fail(ok.error());
 }
 
 } // namespace
@@ -118,7 +89,7 @@ void addPatrolCommands(CommandSet &set)
         ->required();
     startCmd->add_option("--at", start->at, "When it started, ISO 8601 with zone (default: now)");
     startCmd->callback([&ctx, &exitCode, start] {
-        auto at = optionalTime(start->at);
+        auto at = parseOptionalTime(start->at);
         if (!at) {
             exitCode = ctx.fail(at.error());
             return;
@@ -132,7 +103,8 @@ void addPatrolCommands(CommandSet &set)
             }
             participants.push_back(std::move(*person));
         }
-        withPatrols(ctx, exitCode, [&](PatrolStore &patrols, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            PatrolStore patrols(store, pack.wards());
             auto patrol = patrols.start(start->ward, participants, *at);
             if (!patrol)
                 return patrol.error();
@@ -156,7 +128,7 @@ void addPatrolCommands(CommandSet &set)
     observeCmd->add_option("--lat", observe->lat, "Latitude, WGS84 degrees")->check(decimalNumber());
     observeCmd->add_option("--lon", observe->lon, "Longitude, WGS84 degrees")->check(decimalNumber());
     observeCmd->callback([&ctx, &exitCode, observe] {
-        auto at = optionalTime(observe->at);
+        auto at = parseOptionalTime(observe->at);
         Status checked = at ? checkText("--text", observe->text, kMaxLongText, true) : Status(at.error());
         if (checked && observe->lat.has_value() != observe->lon.has_value())
             checked = Error::invalid("give both --lat and --lon, or neither");
@@ -169,7 +141,8 @@ void addPatrolCommands(CommandSet &set)
             exitCode = ctx.fail(checked.error());
             return;
         }
-        withPatrols(ctx, exitCode, [&](PatrolStore &patrols, const DataPack &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            PatrolStore patrols(store, pack.wards());
             auto seen = patrols.observe(observe->id, observe->text, *at, position);
             if (!seen)
                 return seen.error();
@@ -187,12 +160,13 @@ void addPatrolCommands(CommandSet &set)
     endCmd->add_option("patrol", end->id, "Patrol id")->required();
     endCmd->add_option("--at", end->at, "When it ended, ISO 8601 with zone (default: now)");
     endCmd->callback([&ctx, &exitCode, end] {
-        auto at = optionalTime(end->at);
+        auto at = parseOptionalTime(end->at);
         if (!at) {
             exitCode = ctx.fail(at.error());
             return;
         }
-        withPatrols(ctx, exitCode, [&](PatrolStore &patrols, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            PatrolStore patrols(store, pack.wards());
             auto patrol = patrols.end(end->id, *at);
             if (!patrol)
                 return patrol.error();
@@ -214,7 +188,8 @@ void addPatrolCommands(CommandSet &set)
     listCmd->add_flag("--open", list->open, "Only patrols not yet ended");
     listCmd->add_option("--limit", list->limit, "At most this many (default 1000)")->check(CLI::Range(1, 1000000));
     listCmd->callback([&ctx, &exitCode, list] {
-        withPatrols(ctx, exitCode, [&](PatrolStore &patrols, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            PatrolStore patrols(store, pack.wards());
             PatrolFilter filter;
             filter.openOnly = list->open;
             filter.limit = list->limit;
@@ -242,7 +217,8 @@ void addPatrolCommands(CommandSet &set)
     auto *showCmd = group->add_subcommand("show", "One patrol with its observations");
     showCmd->add_option("patrol", *showId, "Patrol id")->required();
     showCmd->callback([&ctx, &exitCode, showId] {
-        withPatrols(ctx, exitCode, [&](PatrolStore &patrols, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            PatrolStore patrols(store, pack.wards());
             auto patrol = patrols.get(*showId);
             if (!patrol)
                 return patrol.error();

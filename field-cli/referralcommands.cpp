@@ -1,3 +1,4 @@
+#include "cliformat.h"
 #include "commands.h"
 
 #include "core/isotime.h"
@@ -9,11 +10,6 @@
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json textOrNull(const std::string &text) { return text.empty() ? Json(nullptr) : Json(text); }
-Json timeOrNull(const std::optional<TimestampMs> &t) { return t ? Json(formatIsoTime(*t)) : Json(nullptr); }
 
 Json routesJson(const std::vector<ReferralRoute> &routes)
 {
@@ -76,7 +72,7 @@ Json referralJson(const Referral &r, TimestampMs now)
                 {"route", toString(r.route)},
                 {"status", toString(r.status)},
                 {"person_id", r.personId},
-                {"report_id", r.reportId ? Json(*r.reportId) : Json(nullptr)},
+                {"report_id", optionalText(r.reportId)},
                 {"address", textOrNull(r.addressText)},
                 {"ward_code", textOrNull(r.wardCode)},
                 {"risk_factors", riskJson(r.riskFactors)},
@@ -117,21 +113,6 @@ Status checkUuid(std::string_view what, const std::string &id)
         return Error::invalid(std::string(what) + " is not an id: ids are UUIDs (36 characters, as printed when "
                                                   "the record was made)");
     return {};
-}
-
-// Runs fn with the initialised store's referrals, turning an error into the
-// exit code.
-template <typename Fn>
-void withReferrals(FieldContext &ctx, int &exitCode, Fn &&fn)
-{
-    auto store = ctx.initialisedStore();
-    if (!store) {
-        exitCode = ctx.fail(store.error());
-        return;
-    }
-    ReferralStore referrals(**store);
-    if (auto ok = fn(referrals, **store); !ok)
-        exitCode = ctx.fail(ok.error());
 }
 
 // A failed check ends the command with its exit code; true when it failed.
@@ -201,7 +182,8 @@ void addStep(CLI::App *group, FieldContext &ctx, int &exitCode, const StepSpec &
             exitCode = ctx.fail(Error::invalid(std::string(copy.textOption) + " is blank"));
             return;
         }
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &store) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             std::optional<std::string> consentId;
             if (copy.withConsent)
                 consentId = opts->consent;
@@ -280,7 +262,8 @@ void addConsentCommands(CommandSet &set)
             || failed(ctx, exitCode, checkText("--witness", cap->witness, kMaxShortText))
             || failed(ctx, exitCode, checkText("--capacity-note", cap->capacityNote, kMaxLongText, true)))
             return;
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             auto captured = referrals.captureConsent(input, *person);
             if (!captured)
                 return captured.error();
@@ -309,7 +292,8 @@ void addConsentCommands(CommandSet &set)
             return;
         if (failed(ctx, exitCode, checkText("--note", wd->note, kMaxLongText, true)))
             return;
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             auto done = referrals.withdrawConsent(wd->id, wd->note);
             if (!done)
                 return done.error();
@@ -334,7 +318,8 @@ void addConsentCommands(CommandSet &set)
     showCmd->callback([&ctx, &exitCode, showId] {
         if (failed(ctx, exitCode, checkUuid("the consent", *showId)))
             return;
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &store) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             auto c = referrals.getConsent(*showId);
             if (!c)
                 return c.error();
@@ -434,7 +419,8 @@ void addReferralCommands(CommandSet &set)
         input.wardCode = dr->ward;
         input.clutterRating = dr->clutter;
         input.capacityNote = dr->capacityNote;
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             if (!input.wardCode.empty()) {
                 auto pack = ctx.pack();
                 if (!pack)
@@ -495,7 +481,8 @@ void addReferralCommands(CommandSet &set)
     showCmd->callback([&ctx, &exitCode, showId] {
         if (failed(ctx, exitCode, checkUuid("the referral", *showId)))
             return;
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &store) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             auto r = referrals.get(*showId);
             if (!r)
                 return r.error();
@@ -571,7 +558,8 @@ void addReferralCommands(CommandSet &set)
             }
             filter.status = *status;
         }
-        withReferrals(ctx, exitCode, [&](ReferralStore &referrals, DeviceStore &store) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store) -> Status {
+            ReferralStore referrals(store);
             const TimestampMs now = store.now();
             auto found = ls->overdue ? referrals.overdue(now) : referrals.list(filter);
             if (!found)

@@ -1,3 +1,4 @@
+#include "cliformat.h"
 #include "commands.h"
 
 #include "core/isotime.h"
@@ -5,10 +6,6 @@
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-Json optionalText(const std::optional<std::string> &text) { return text ? Json(*text) : Json(nullptr); }
 
 Json reportSummaryJson(const AsbReport &r)
 {
@@ -21,27 +18,7 @@ Json reportSummaryJson(const AsbReport &r)
                 {"hate", r.hate},
                 {"repeat_victim", r.repeatVictim},
                 {"prior_reports", r.priorReports},
-                {"address", r.addressText.empty() ? Json(nullptr) : Json(r.addressText)}};
-}
-
-// Runs fn with an initialised store and the pack's report store, turning any
-// error into the exit code.
-template <typename Fn>
-void withReports(FieldContext &ctx, int &exitCode, Fn &&fn)
-{
-    auto store = ctx.initialisedStore();
-    if (!store) {
-        exitCode = ctx.fail(store.error());
-        return;
-    }
-    auto pack = ctx.pack();
-    if (!pack) {
-        exitCode = ctx.fail(pack.error());
-        return;
-    }
-    AsbReportStore reports(**store, (*pack)->wards());
-    if (auto ok = fn(reports, **pack); !ok)
-        exitCode = ctx.fail(ok.error());
+                {"address", textOrNull(r.addressText)}};
 }
 
 } // namespace
@@ -99,16 +76,12 @@ void addReportCommands(CommandSet &set)
             input.victim = PersonDetails{log->victim, log->victimContact};
         if (!log->reporter.empty() || !log->reporterContact.empty())
             input.reporter = PersonDetails{log->reporter, log->reporterContact};
-        if (log->occurredAt.empty()) {
-            input.occurredAt = ctx.clock().nowMs();
-        } else {
-            auto when = parseIsoTime(log->occurredAt);
-            if (!when) {
-                exitCode = ctx.fail(when.error());
-                return;
-            }
-            input.occurredAt = *when;
+        auto occurredAt = parseOptionalTime(log->occurredAt);
+        if (!occurredAt) {
+            exitCode = ctx.fail(occurredAt.error());
+            return;
         }
+        input.occurredAt = occurredAt->value_or(ctx.clock().nowMs());
         // The shape of the report is checked before anything is opened, so a
         // bad report on a fresh path creates no database. (The user's role
         // is checked again, with the stored profile, when it is logged.)
@@ -116,7 +89,8 @@ void addReportCommands(CommandSet &set)
             exitCode = ctx.fail(ok.error());
             return;
         }
-        withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            AsbReportStore reports(store, pack.wards());
             auto logged = reports.log(input);
             if (!logged)
                 return logged.error();
@@ -164,7 +138,8 @@ void addReportCommands(CommandSet &set)
             }
             filter.status = *status;
         }
-        withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &pack) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            AsbReportStore reports(store, pack.wards());
             if (!list->ward.empty()) {
                 if (!pack.wards().find(list->ward))
                     return Error::invalid("unknown ward code " + list->ward.substr(0, 40));
@@ -191,7 +166,8 @@ void addReportCommands(CommandSet &set)
     auto *showCmd = set.app.add_subcommand("show", "One report with its people and history");
     showCmd->add_option("id", *showId, "Report id")->required();
     showCmd->callback([&ctx, &exitCode, showId] {
-        withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            AsbReportStore reports(store, pack.wards());
             auto r = reports.get(*showId);
             if (!r)
                 return r.error();
@@ -226,12 +202,12 @@ void addReportCommands(CommandSet &set)
             out["description"] = r->description;
             out["lat"] = r->lat;
             out["lon"] = r->lon;
-            out["accuracy_m"] = r->accuracyM ? Json(*r->accuracyM) : Json(nullptr);
+            out["accuracy_m"] = numberOrNull(r->accuracyM);
             out["logged_at"] = formatIsoTime(r->loggedAt);
             out["logged_by"] = r->loggedBy;
             out["source_role"] = toString(r->sourceRole);
             out["assigned_to"] = optionalText(r->assignedTo);
-            out["reporter_informed_at"] = r->reporterInformedAt ? Json(formatIsoTime(*r->reporterInformedAt)) : Json(nullptr);
+            out["reporter_informed_at"] = timeOrNull(r->reporterInformedAt);
             out["close_reason"] = optionalText(r->closeReason);
             out["reporter"] = personJson(*reporter);
             out["victim"] = personJson(*victim);
@@ -257,7 +233,8 @@ void addReportCommands(CommandSet &set)
             exitCode = ctx.fail(to.error());
             return;
         }
-        withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            AsbReportStore reports(store, pack.wards());
             std::optional<std::string> assignee;
             if (!move->assignee.empty())
                 assignee = move->assignee;
@@ -279,7 +256,8 @@ void addReportCommands(CommandSet &set)
     followCmd->add_option("--text", follow->text, "What was done or learnt")->required();
     followCmd->add_option("--kind", follow->kind, "follow_up (default) or note");
     followCmd->callback([&ctx, &exitCode, follow] {
-        withReports(ctx, exitCode, [&](AsbReportStore &reports, const DataPack &) -> Status {
+        ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
+            AsbReportStore reports(store, pack.wards());
             auto e = reports.addFollowUp(follow->id, follow->kind, follow->text);
             if (!e)
                 return e.error();

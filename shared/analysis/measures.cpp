@@ -3,6 +3,7 @@
 #include "core/isotime.h"
 #include "datapack/datapack.h"
 #include "store/database.h"
+#include "store/query.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,20 +21,7 @@ constexpr double kHourMs = 3600.0 * 1000.0;
 Status eachRow(Database &db, const std::string &sql, const std::optional<std::string> &ward,
                const std::function<void(const Statement &)> &fn)
 {
-    auto stmt = db.prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bindOptional(1, ward);
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        fn(**stmt);
-    }
-    (*stmt)->reset();
-    return {};
+    return forEachRow(db, sql, [&](Statement &s) { s.bindOptional(1, ward); }, fn);
 }
 
 double share(long long part, long long whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; }

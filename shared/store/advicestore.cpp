@@ -3,6 +3,7 @@
 #include "core/text.h"
 #include "domain/advicelibrary.h"
 #include "domain/permissions.h"
+#include "store/query.h"
 
 namespace beatbook {
 namespace {
@@ -43,18 +44,8 @@ Result<AdviceRecord> readAdvice(const Statement &row)
 Result<std::optional<std::optional<std::string>>> lookupWard(Database &db, const std::string &sql,
                                                              const std::string &id)
 {
-    auto stmt = db.prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, id);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    std::optional<std::optional<std::string>> out;
-    if (*row)
-        out = (*stmt)->columnOptionalText(0);
-    (*stmt)->reset();
-    return out;
+    return readOptionalRow(
+        db, sql, [&](Statement &s) { s.bind(1, id); }, [](const Statement &s) { return s.columnOptionalText(0); });
 }
 
 } // namespace
@@ -143,16 +134,11 @@ Result<AdviceRecord> AdviceStore::recordIn(WriteTxn &txn, AdviceGiven input)
             record.wardCode = **ward;
     }
     if (!input.targetId.empty()) {
-        auto stmt = txn.db().prepare("SELECT 1 FROM cocooning_targets WHERE id = ?1 AND operation_id = ?2");
-        if (!stmt)
-            return stmt.error();
-        (*stmt)->bind(1, input.targetId).bind(2, input.operationId);
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        const bool found = *row;
-        (*stmt)->reset();
+        auto found = hasRow(txn.db(), "SELECT 1 FROM cocooning_targets WHERE id = ?1 AND operation_id = ?2",
+                            [&](Statement &s) { s.bind(1, input.targetId).bind(2, input.operationId); });
         if (!found)
+            return found.error();
+        if (!*found)
             return Error::notFound("target " + input.targetId + " is not part of cocooning operation "
                                    + input.operationId);
     }
@@ -181,30 +167,17 @@ Result<std::vector<AdviceRecord>> AdviceStore::list(const AdviceFilter &filter)
 {
     if (filter.limit < 1)
         return Error::invalid("the limit must be 1 or more");
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kAdviceColumns
-                                     + " FROM advice_given WHERE (?1 IS NULL OR report_id = ?1)"
-                                       " AND (?2 IS NULL OR operation_id = ?2)"
-                                       " ORDER BY given_at DESC, id DESC LIMIT ?3");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bindOptional(1, filter.reportId).bindOptional(2, filter.operationId);
-    (*stmt)->bind(3, static_cast<std::int64_t>(filter.limit));
-    std::vector<AdviceRecord> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        auto record = readAdvice(**stmt);
-        if (!record) {
-            (*stmt)->reset();
-            return record.error();
-        }
-        out.push_back(std::move(*record));
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        std::string("SELECT ") + kAdviceColumns
+            + " FROM advice_given WHERE (?1 IS NULL OR report_id = ?1)"
+              " AND (?2 IS NULL OR operation_id = ?2)"
+              " ORDER BY given_at DESC, id DESC LIMIT ?3",
+        [&](Statement &s) {
+            s.bindOptional(1, filter.reportId).bindOptional(2, filter.operationId);
+            s.bind(3, static_cast<std::int64_t>(filter.limit));
+        },
+        readAdvice);
 }
 
 } // namespace beatbook

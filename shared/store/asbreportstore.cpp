@@ -6,6 +6,7 @@
 #include "domain/asblifecycle.h"
 #include "geo/geopoint.h"
 #include "geo/wardboundaries.h"
+#include "store/query.h"
 
 namespace beatbook {
 namespace {
@@ -81,21 +82,20 @@ Result<int> AsbReportStore::countPriorReports(const std::optional<std::string> &
         return 0;
     // A UNION of two index range scans: distinct reports that match the
     // victim, the address or both, counted once each.
-    auto stmt = m_store.db().prepare(
+    auto count = readOptionalRow(
+        m_store.db(),
         "SELECT COUNT(*) FROM ("
         " SELECT id FROM asb_reports WHERE victim_key = ?3 AND occurred_at BETWEEN ?1 AND ?2"
         " UNION"
-        " SELECT id FROM asb_reports WHERE address_key = ?4 AND occurred_at BETWEEN ?1 AND ?2)");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, occurredAt - m_rule.windowMs).bind(2, occurredAt);
-    (*stmt)->bindOptional(3, victimKey).bindOptional(4, addressKey);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    const int count = *row ? static_cast<int>((*stmt)->columnInt(0)) : 0;
-    (*stmt)->reset();
-    return count;
+        " SELECT id FROM asb_reports WHERE address_key = ?4 AND occurred_at BETWEEN ?1 AND ?2)",
+        [&](Statement &s) {
+            s.bind(1, occurredAt - m_rule.windowMs).bind(2, occurredAt);
+            s.bindOptional(3, victimKey).bindOptional(4, addressKey);
+        },
+        [](const Statement &s) { return static_cast<int>(s.columnInt(0)); });
+    if (!count)
+        return count.error();
+    return count->value_or(0);
 }
 
 Result<LoggedAsbReport> AsbReportStore::log(const NewAsbReport &input)
@@ -194,52 +194,28 @@ Result<AsbReport> AsbReportStore::get(const std::string &id)
 {
     if (!isUuid(id))
         return Error::invalid("not a report id: ids look like 0192f1d2-...-... (36 characters)");
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kReportColumns + " FROM asb_reports WHERE id = ?1");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, id);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    if (!*row) {
-        (*stmt)->reset();
-        return Error::notFound("no report " + id);
-    }
-    auto report = readReport(**stmt);
-    (*stmt)->reset();
-    return report;
+    return readOneRow(
+        m_store.db(), std::string("SELECT ") + kReportColumns + " FROM asb_reports WHERE id = ?1",
+        [&](Statement &s) { s.bind(1, id); }, readReport, "no report " + id);
 }
 
 Result<std::vector<AsbReport>> AsbReportStore::list(const AsbReportFilter &filter)
 {
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kReportColumns
-                                     + " FROM asb_reports WHERE (?1 IS NULL OR ward_code = ?1)"
-                                       " AND (?2 IS NULL OR status = ?2)"
-                                       " ORDER BY occurred_at DESC, id DESC LIMIT ?3");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bindOptional(1, filter.wardCode);
-    if (filter.status)
-        (*stmt)->bind(2, toString(*filter.status));
-    else
-        (*stmt)->bind(2, nullptr);
-    (*stmt)->bind(3, static_cast<std::int64_t>(filter.limit));
-    std::vector<AsbReport> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        auto report = readReport(**stmt);
-        if (!report) {
-            (*stmt)->reset();
-            return report.error();
-        }
-        out.push_back(std::move(*report));
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        std::string("SELECT ") + kReportColumns
+            + " FROM asb_reports WHERE (?1 IS NULL OR ward_code = ?1)"
+              " AND (?2 IS NULL OR status = ?2)"
+              " ORDER BY occurred_at DESC, id DESC LIMIT ?3",
+        [&](Statement &s) {
+            s.bindOptional(1, filter.wardCode);
+            if (filter.status)
+                s.bind(2, toString(*filter.status));
+            else
+                s.bind(2, nullptr);
+            s.bind(3, static_cast<std::int64_t>(filter.limit));
+        },
+        readReport);
 }
 
 Result<AsbReport> AsbReportStore::transition(const std::string &id, AsbStatus to, const std::string &reason,
@@ -340,42 +316,25 @@ Result<ReportEvent> AsbReportStore::addFollowUp(const std::string &id, const std
 
 Result<std::vector<ReportEvent>> AsbReportStore::events(const std::string &reportId)
 {
-    auto stmt = m_store.db().prepare("SELECT id, report_id, kind, from_status, to_status, text, at, author, "
-                                     "author_role FROM report_events WHERE report_id = ?1 ORDER BY at, hlc");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, reportId);
-    std::vector<ReportEvent> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        const Statement &s = **stmt;
-        out.push_back({s.columnText(0), s.columnText(1), s.columnText(2), s.columnOptionalText(3),
-                       s.columnOptionalText(4), s.columnText(5), s.columnInt(6), s.columnText(7), s.columnText(8)});
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        "SELECT id, report_id, kind, from_status, to_status, text, at, author, author_role FROM report_events "
+        "WHERE report_id = ?1 ORDER BY at, hlc",
+        [&](Statement &s) { s.bind(1, reportId); },
+        [](const Statement &s) {
+            return ReportEvent{s.columnText(0), s.columnText(1), s.columnText(2), s.columnOptionalText(3),
+                               s.columnOptionalText(4), s.columnText(5), s.columnInt(6), s.columnText(7),
+                               s.columnText(8)};
+        });
 }
 
 Result<std::optional<PersonDetails>> AsbReportStore::person(const std::optional<std::string> &personId)
 {
     if (!personId)
         return std::optional<PersonDetails>();
-    auto stmt = m_store.db().prepare("SELECT name, contact FROM people WHERE id = ?1");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, *personId);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    std::optional<PersonDetails> out;
-    if (*row)
-        out = PersonDetails{(*stmt)->columnText(0), (*stmt)->columnText(1)};
-    (*stmt)->reset();
-    return out;
+    return readOptionalRow(
+        m_store.db(), "SELECT name, contact FROM people WHERE id = ?1", [&](Statement &s) { s.bind(1, *personId); },
+        [](const Statement &s) { return PersonDetails{s.columnText(0), s.columnText(1)}; });
 }
 
 } // namespace beatbook

@@ -5,6 +5,7 @@
 #include "domain/advicelibrary.h"
 #include "domain/permissions.h"
 #include "geo/wardboundaries.h"
+#include "store/query.h"
 
 namespace beatbook {
 namespace {
@@ -269,47 +270,31 @@ Result<CocooningOperation> CocooningStore::get(const std::string &id)
 {
     if (!isUuid(id))
         return Error::invalid("not a cocooning operation id: ids look like 0192f1d2-...-... (36 characters)");
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kOperationColumns
-                                     + " FROM cocooning_operations WHERE id = ?1");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, id);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    if (!*row) {
-        (*stmt)->reset();
-        return Error::notFound("no cocooning operation " + id);
-    }
-    auto op = readOperation(**stmt);
-    (*stmt)->reset();
+    const auto bindId = [&](Statement &s) { s.bind(1, id); };
+    auto op = readOneRow(m_store.db(),
+                         std::string("SELECT ") + kOperationColumns + " FROM cocooning_operations WHERE id = ?1",
+                         bindId, readOperation, "no cocooning operation " + id);
     if (!op)
         return op;
 
-    auto targets = m_store.db().prepare("SELECT id, street, house_number, lat, lon, distance_m "
-                                        "FROM cocooning_targets WHERE operation_id = ?1 ORDER BY rowid");
+    auto targets = readRows(m_store.db(),
+                            "SELECT id, street, house_number, lat, lon, distance_m "
+                            "FROM cocooning_targets WHERE operation_id = ?1 ORDER BY rowid",
+                            bindId, [](const Statement &s) {
+                                CocooningTarget t;
+                                t.id = s.columnText(0);
+                                t.street = s.columnText(1);
+                                t.houseNumber = s.columnText(2);
+                                const auto lat = s.columnOptionalDouble(3);
+                                const auto lon = s.columnOptionalDouble(4);
+                                if (lat && lon)
+                                    t.position = GeoPoint{*lat, *lon};
+                                t.distanceM = s.columnOptionalDouble(5);
+                                return t;
+                            });
     if (!targets)
         return targets.error();
-    (*targets)->bind(1, id);
-    for (;;) {
-        auto next = (*targets)->step();
-        if (!next)
-            return next.error();
-        if (!*next)
-            break;
-        const Statement &s = **targets;
-        CocooningTarget t;
-        t.id = s.columnText(0);
-        t.street = s.columnText(1);
-        t.houseNumber = s.columnText(2);
-        const auto lat = s.columnOptionalDouble(3);
-        const auto lon = s.columnOptionalDouble(4);
-        if (lat && lon)
-            t.position = GeoPoint{*lat, *lon};
-        t.distanceM = s.columnOptionalDouble(5);
-        op->targets.push_back(std::move(t));
-    }
-    (*targets)->reset();
+    op->targets = std::move(*targets);
     return op;
 }
 
@@ -317,23 +302,14 @@ Result<std::vector<CocooningOperation>> CocooningStore::list(int limit)
 {
     if (limit < 1)
         return Error::invalid("the limit must be 1 or more");
-    auto stmt = m_store.db().prepare(
-        "SELECT id FROM cocooning_operations ORDER BY burglary_at DESC, id DESC LIMIT ?1");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, static_cast<std::int64_t>(limit));
-    std::vector<std::string> ids;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        ids.push_back((*stmt)->columnText(0));
-    }
-    (*stmt)->reset();
+    auto ids = readRows(
+        m_store.db(), "SELECT id FROM cocooning_operations ORDER BY burglary_at DESC, id DESC LIMIT ?1",
+        [&](Statement &s) { s.bind(1, static_cast<std::int64_t>(limit)); },
+        [](const Statement &s) { return s.columnText(0); });
+    if (!ids)
+        return ids.error();
     std::vector<CocooningOperation> out;
-    for (const auto &id : ids) {
+    for (const auto &id : *ids) {
         auto op = get(id);
         if (!op)
             return op.error();
@@ -344,23 +320,15 @@ Result<std::vector<CocooningOperation>> CocooningStore::list(int limit)
 
 Result<std::vector<TargetVisit>> CocooningStore::visits(const std::string &operationId)
 {
-    auto stmt = m_store.db().prepare("SELECT target_id, mode, given_at FROM advice_given "
-                                     "WHERE operation_id = ?1 AND target_id IS NOT NULL ORDER BY given_at, id");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, operationId);
-    std::vector<TargetVisit> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        // The advice modes and the visit outcomes share their spelling.
-        out.push_back({(*stmt)->columnText(0), (*stmt)->columnText(1), (*stmt)->columnInt(2)});
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        "SELECT target_id, mode, given_at FROM advice_given "
+        "WHERE operation_id = ?1 AND target_id IS NOT NULL ORDER BY given_at, id",
+        [&](Statement &s) { s.bind(1, operationId); },
+        [](const Statement &s) {
+            // The advice modes and the visit outcomes share their spelling.
+            return TargetVisit{s.columnText(0), s.columnText(1), s.columnInt(2)};
+        });
 }
 
 Result<CocooningCoverage> CocooningStore::coverage(const std::string &id)

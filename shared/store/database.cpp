@@ -1,5 +1,7 @@
 #include "store/database.h"
 
+#include "store/query.h"
+
 #include <sqlite3.h>
 
 namespace beatbook {
@@ -193,15 +195,10 @@ Result<Statement *> Database::prepare(const std::string &sql)
 
 Result<std::int64_t> Database::queryInt(const std::string &sql)
 {
-    auto stmt = prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    const std::int64_t value = *row ? (*stmt)->columnInt(0) : 0;
-    (*stmt)->reset();
-    return value;
+    auto value = readOptionalRow(*this, sql, noParameters, [](const Statement &s) { return s.columnInt(0); });
+    if (!value)
+        return value.error();
+    return value->value_or(0);
 }
 
 bool Database::inTransaction() const { return sqlite3_get_autocommit(m_db) == 0; }

@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 #include "store/migrations.h"
+#include "store/query.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -76,19 +77,11 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string &path, 
 
 Status DeviceStore::loadProfile()
 {
-    auto stmt = m_db->prepare("SELECT key, value FROM device_meta");
-    if (!stmt)
-        return stmt.error();
     DeviceProfile profile;
     std::string hlcFloor;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        const std::string key = (*stmt)->columnText(0);
-        std::string value = (*stmt)->columnText(1);
+    auto readSetting = [&](const Statement &s) -> Status {
+        const std::string key = s.columnText(0);
+        std::string value = s.columnText(1);
         if (key == "device_id")
             profile.deviceId = value;
         else if (key == "user_name")
@@ -110,8 +103,10 @@ Status DeviceStore::loadProfile()
             profile.matchKeyHex = value;
         else if (key == "hlc_floor")
             hlcFloor = value;
-    }
-    (*stmt)->reset();
+        return {};
+    };
+    if (auto read = forEachRow(*m_db, "SELECT key, value FROM device_meta", noParameters, readSetting); !read)
+        return read;
     if (profile.deviceId.empty())
         return {}; // not initialised yet
 

@@ -4,6 +4,7 @@
 #include "core/uuid.h"
 #include "domain/permissions.h"
 #include "geo/wardboundaries.h"
+#include "store/query.h"
 
 namespace beatbook {
 namespace {
@@ -168,82 +169,49 @@ Result<JointPatrol> PatrolStore::get(const std::string &id)
 {
     if (!isUuid(id))
         return Error::invalid("not a patrol id: ids look like 0192f1d2-...-... (36 characters)");
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kPatrolColumns + " FROM joint_patrols WHERE id = ?1");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, id);
-    auto row = (*stmt)->step();
-    if (!row)
-        return row.error();
-    if (!*row) {
-        (*stmt)->reset();
-        return Error::notFound("no patrol " + id);
-    }
-    auto patrol = readPatrol(**stmt);
-    (*stmt)->reset();
-    return patrol;
+    return readOneRow(
+        m_store.db(), std::string("SELECT ") + kPatrolColumns + " FROM joint_patrols WHERE id = ?1",
+        [&](Statement &s) { s.bind(1, id); }, readPatrol, "no patrol " + id);
 }
 
 Result<std::vector<PatrolObservation>> PatrolStore::observations(const std::string &patrolId)
 {
-    auto stmt = m_store.db().prepare("SELECT id, patrol_id, at, text, lat, lon, author FROM patrol_observations "
-                                     "WHERE patrol_id = ?1 ORDER BY at, id");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, patrolId);
-    std::vector<PatrolObservation> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        const Statement &s = **stmt;
-        PatrolObservation o;
-        o.id = s.columnText(0);
-        o.patrolId = s.columnText(1);
-        o.at = s.columnInt(2);
-        o.text = s.columnText(3);
-        const auto lat = s.columnOptionalDouble(4);
-        const auto lon = s.columnOptionalDouble(5);
-        if (lat && lon)
-            o.position = GeoPoint{*lat, *lon};
-        o.author = s.columnText(6);
-        out.push_back(std::move(o));
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        "SELECT id, patrol_id, at, text, lat, lon, author FROM patrol_observations WHERE patrol_id = ?1 "
+        "ORDER BY at, id",
+        [&](Statement &s) { s.bind(1, patrolId); },
+        [](const Statement &s) {
+            PatrolObservation o;
+            o.id = s.columnText(0);
+            o.patrolId = s.columnText(1);
+            o.at = s.columnInt(2);
+            o.text = s.columnText(3);
+            const auto lat = s.columnOptionalDouble(4);
+            const auto lon = s.columnOptionalDouble(5);
+            if (lat && lon)
+                o.position = GeoPoint{*lat, *lon};
+            o.author = s.columnText(6);
+            return o;
+        });
 }
 
 Result<std::vector<JointPatrol>> PatrolStore::list(const PatrolFilter &filter)
 {
     if (filter.limit < 1)
         return Error::invalid("the limit must be 1 or more");
-    auto stmt = m_store.db().prepare(std::string("SELECT ") + kPatrolColumns
-                                     + " FROM joint_patrols WHERE (?1 IS NULL OR ward_code = ?1)"
-                                       " AND (?2 = 0 OR ended_at IS NULL)"
-                                       " ORDER BY started_at DESC, id DESC LIMIT ?3");
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bindOptional(1, filter.wardCode);
-    (*stmt)->bind(2, filter.openOnly ? 1 : 0);
-    (*stmt)->bind(3, static_cast<std::int64_t>(filter.limit));
-    std::vector<JointPatrol> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            break;
-        auto patrol = readPatrol(**stmt);
-        if (!patrol) {
-            (*stmt)->reset();
-            return patrol.error();
-        }
-        out.push_back(std::move(*patrol));
-    }
-    (*stmt)->reset();
-    return out;
+    return readRows(
+        m_store.db(),
+        std::string("SELECT ") + kPatrolColumns
+            + " FROM joint_patrols WHERE (?1 IS NULL OR ward_code = ?1)"
+              " AND (?2 = 0 OR ended_at IS NULL)"
+              " ORDER BY started_at DESC, id DESC LIMIT ?3",
+        [&](Statement &s) {
+            s.bindOptional(1, filter.wardCode);
+            s.bind(2, filter.openOnly ? 1 : 0);
+            s.bind(3, static_cast<std::int64_t>(filter.limit));
+        },
+        readPatrol);
 }
 
 } // namespace beatbook

@@ -3,6 +3,7 @@
 #include "core/isotime.h"
 #include "core/text.h"
 #include "core/uuid.h"
+#include "store/query.h"
 
 #include <algorithm>
 #include <limits>
@@ -264,48 +265,6 @@ Fields consentFields(const ConsentRecord &c)
     return f;
 }
 
-// Runs a prepared query and reads every row; the statement is reset however
-// it ends, so the cache never holds a half-read statement.
-template <typename T, typename Bind, typename Read>
-Result<std::vector<T>> readRows(Database &db, const std::string &sql, Bind &&bind, Read &&read)
-{
-    auto stmt = db.prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    bind(**stmt);
-    std::vector<T> out;
-    for (;;) {
-        auto row = (*stmt)->step();
-        if (!row) {
-            (*stmt)->reset();
-            return row.error();
-        }
-        if (!*row)
-            break;
-        Result<T> item = read(**stmt);
-        if (!item) {
-            (*stmt)->reset();
-            return item.error();
-        }
-        out.push_back(std::move(*item));
-    }
-    (*stmt)->reset();
-    return out;
-}
-
-Result<bool> exists(Database &db, const std::string &sql, const std::string &id)
-{
-    auto stmt = db.prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    (*stmt)->bind(1, id);
-    auto row = (*stmt)->step();
-    (*stmt)->reset();
-    if (!row)
-        return row.error();
-    return *row;
-}
-
 Status checkNewPerson(const PersonDetails &person)
 {
     if (auto ok = checkText("the person's name", person.name, kMaxShortText); !ok)
@@ -320,7 +279,8 @@ Status checkNewPerson(const PersonDetails &person)
 Status writePerson(WriteTxn &txn, DeviceStore &store, const ReferredPerson &person, const std::string &newId)
 {
     if (!person.id.empty()) {
-        auto found = exists(txn.db(), "SELECT 1 FROM people WHERE id = ?1", person.id);
+        auto found =
+            hasRow(txn.db(), "SELECT 1 FROM people WHERE id = ?1", [&](Statement &s) { s.bind(1, person.id); });
         if (!found)
             return found.error();
         if (!*found)
@@ -495,14 +455,9 @@ Result<ConsentRecord> ReferralStore::getConsent(const std::string &id)
 {
     if (auto ok = checkId("consent", id); !ok)
         return ok.error();
-    auto rows = readRows<ConsentRecord>(
+    return readOneRow(
         m_store.db(), std::string("SELECT ") + kConsentColumns + " FROM consent_records WHERE id = ?1",
-        [&](Statement &s) { s.bind(1, id); }, readConsent);
-    if (!rows)
-        return rows.error();
-    if (rows->empty())
-        return Error::notFound("no consent record " + id);
-    return std::move(rows->front());
+        [&](Statement &s) { s.bind(1, id); }, readConsent, "no consent record " + id);
 }
 
 Result<Referral> ReferralStore::draft(Referral input, const ReferredPerson &person)
@@ -531,24 +486,18 @@ Result<Referral> ReferralStore::draft(Referral input, const ReferredPerson &pers
         const TimestampMs now = txn.now();
         r.addressText = collapseSpaces(r.addressText);
         if (r.reportId) {
-            auto stmt = txn.db().prepare("SELECT address_text, ward_code FROM asb_reports WHERE id = ?1");
-            if (!stmt)
-                return stmt.error();
-            (*stmt)->bind(1, *r.reportId);
-            auto row = (*stmt)->step();
-            if (!row) {
-                (*stmt)->reset();
-                return row.error();
-            }
-            if (!*row) {
-                (*stmt)->reset();
-                return Error::notFound("no report " + *r.reportId + " on this device");
-            }
+            auto report = readOneRow(
+                txn.db(), "SELECT address_text, ward_code FROM asb_reports WHERE id = ?1",
+                [&](Statement &s) { s.bind(1, *r.reportId); },
+                [](const Statement &s) { return std::pair(s.columnText(0), s.columnText(1)); },
+                "no report " + *r.reportId + " on this device");
+            if (!report)
+                return report.error();
+            const auto &[reportAddress, reportWard] = *report;
             if (r.addressText.empty())
-                r.addressText = (*stmt)->columnText(0);
+                r.addressText = reportAddress;
             if (r.wardCode.empty())
-                r.wardCode = (*stmt)->columnText(1);
-            (*stmt)->reset();
+                r.wardCode = reportWard;
         }
         r.id = txn.newId();
         r.personId = person.id.empty() ? txn.newId() : person.id;
@@ -641,21 +590,16 @@ Result<Referral> ReferralStore::get(const std::string &id)
 {
     if (auto ok = checkId("referral", id); !ok)
         return ok.error();
-    auto rows = readRows<Referral>(
+    return readOneRow(
         m_store.db(), std::string("SELECT ") + kReferralColumns + " FROM referrals WHERE id = ?1",
-        [&](Statement &s) { s.bind(1, id); }, readReferral);
-    if (!rows)
-        return rows.error();
-    if (rows->empty())
-        return Error::notFound("no referral " + id);
-    return std::move(rows->front());
+        [&](Statement &s) { s.bind(1, id); }, readReferral, "no referral " + id);
 }
 
 Result<std::vector<Referral>> ReferralStore::list(const ReferralFilter &filter)
 {
     if (filter.limit < 1)
         return Error::invalid("the list limit must be at least 1");
-    return readRows<Referral>(
+    return readRows(
         m_store.db(),
         std::string("SELECT ") + kReferralColumns
             + " FROM referrals WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id DESC LIMIT ?2",
@@ -673,7 +617,7 @@ Result<std::vector<Referral>> ReferralStore::overdue(TimestampMs now)
 {
     // The query narrows to open referrals past one of their dates; the
     // lifecycle decides which of those dates still counts.
-    auto rows = readRows<Referral>(
+    auto rows = readRows(
         m_store.db(),
         std::string("SELECT ") + kReferralColumns
             + " FROM referrals WHERE status NOT IN ('completed', 'declined', 'withdrawn')"
@@ -695,7 +639,7 @@ Result<std::vector<Referral>> ReferralStore::referralsOnConsent(const std::strin
 {
     if (auto ok = checkId("consent", consentId); !ok)
         return ok.error();
-    return readRows<Referral>(
+    return readRows(
         m_store.db(),
         std::string("SELECT ") + kReferralColumns + " FROM referrals WHERE consent_id = ?1 ORDER BY created_at, id",
         [&](Statement &s) { s.bind(1, consentId); }, readReferral);
@@ -705,7 +649,7 @@ Result<std::vector<ReferralEvent>> ReferralStore::events(const std::string &refe
 {
     if (auto ok = checkId("referral", referralId); !ok)
         return ok.error();
-    return readRows<ReferralEvent>(
+    return readRows(
         m_store.db(),
         std::string("SELECT ") + kEventColumns + " FROM referral_events WHERE referral_id = ?1 ORDER BY at, hlc",
         [&](Statement &s) { s.bind(1, referralId); },
@@ -726,14 +670,10 @@ Result<PersonDetails> ReferralStore::person(const std::string &personId)
 {
     if (auto ok = checkId("person", personId); !ok)
         return ok.error();
-    auto rows = readRows<PersonDetails>(
+    return readOneRow(
         m_store.db(), "SELECT name, contact FROM people WHERE id = ?1", [&](Statement &s) { s.bind(1, personId); },
-        [](const Statement &s) -> Result<PersonDetails> { return PersonDetails{s.columnText(0), s.columnText(1)}; });
-    if (!rows)
-        return rows.error();
-    if (rows->empty())
-        return Error::notFound("no person " + personId + " on this device");
-    return std::move(rows->front());
+        [](const Statement &s) { return PersonDetails{s.columnText(0), s.columnText(1)}; },
+        "no person " + personId + " on this device");
 }
 
 } // namespace beatbook

@@ -16,12 +16,10 @@
 
 #include <cmath>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
-using beatbook::testing::fixture;
-using beatbook::testing::readFile;
+using beatbook::testing::wardSamplePoints;
 
 namespace {
 
@@ -211,23 +209,14 @@ private slots:
 
     void wardOnSamplePoints()
     {
-        std::istringstream csv(readFile(fixture("barnet-ward-sample-points.csv")));
-        std::string line;
-        std::getline(csv, line);
         int checked = 0;
-        while (std::getline(csv, line)) {
-            std::istringstream row(line);
-            std::string code, name, lat, lon;
-            std::getline(row, code, ',');
-            std::getline(row, name, ',');
-            std::getline(row, lat, ',');
-            std::getline(row, lon, ',');
-            const Run run = field(dbJson() << "ward" << "--lat" << QString::fromStdString(lat) << "--lon"
-                                           << QString::fromStdString(lon));
+        for (const auto &point : wardSamplePoints()) {
+            const Run run = field(dbJson() << "ward" << "--lat" << QString::fromStdString(point.lat) << "--lon"
+                                           << QString::fromStdString(point.lon));
             QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
             const QJsonObject o = run.json().object();
-            QCOMPARE(o["ward_code"].toString().toStdString(), code);
-            QCOMPARE(o["ward_name"].toString().toStdString(), name);
+            QCOMPARE(o["ward_code"].toString().toStdString(), point.code);
+            QCOMPARE(o["ward_name"].toString().toStdString(), point.name);
             ++checked;
         }
         QCOMPARE(checked, 24);

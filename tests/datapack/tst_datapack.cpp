@@ -9,13 +9,11 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 using namespace beatbook;
-using beatbook::testing::fixture;
-using beatbook::testing::readFile;
 using beatbook::testing::sourceFile;
+using beatbook::testing::wardSamplePoints;
 
 namespace {
 
@@ -94,24 +92,12 @@ private slots:
     {
         const auto pack = DataPack::load(sourceFile("data/packs/barnet"));
         QVERIFY(pack.ok());
-        std::istringstream csv(readFile(fixture("barnet-ward-sample-points.csv")));
-        std::string line;
-        std::getline(csv, line);
-        QCOMPARE(line, std::string("ward_code,ward_name,lat,lon"));
         int checked = 0;
-        while (std::getline(csv, line)) {
-            if (line.empty())
-                continue;
-            std::istringstream row(line);
-            std::string code, name, lat, lon;
-            std::getline(row, code, ',');
-            std::getline(row, name, ',');
-            std::getline(row, lat, ',');
-            std::getline(row, lon, ',');
-            const auto *ward = pack->wards().wardAt({std::stod(lat), std::stod(lon)});
-            QVERIFY2(ward != nullptr, code.c_str());
-            QCOMPARE(ward->code, code);
-            QCOMPARE(ward->name, name);
+        for (const auto &point : wardSamplePoints()) {
+            const auto *ward = pack->wards().wardAt({std::stod(point.lat), std::stod(point.lon)});
+            QVERIFY2(ward != nullptr, point.code.c_str());
+            QCOMPARE(ward->code, point.code);
+            QCOMPARE(ward->name, point.name);
             ++checked;
         }
         QCOMPARE(checked, 24);

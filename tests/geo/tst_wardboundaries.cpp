@@ -19,6 +19,7 @@ using namespace beatbook;
 using beatbook::testing::fixture;
 using beatbook::testing::readFile;
 using beatbook::testing::sourceFile;
+using beatbook::testing::wardSamplePoints;
 
 namespace {
 
@@ -165,20 +166,11 @@ private slots:
     {
         const auto wards = WardBoundaries::fromGeoJson(barnetGeoJson());
         QVERIFY(wards.ok());
-        std::istringstream csv(readFile(fixture("barnet-ward-sample-points.csv")));
-        std::string line;
-        std::getline(csv, line);
         int checked = 0;
-        while (std::getline(csv, line)) {
-            std::istringstream row(line);
-            std::string code, name, lat, lon;
-            std::getline(row, code, ',');
-            std::getline(row, name, ',');
-            std::getline(row, lat, ',');
-            std::getline(row, lon, ',');
-            const auto *ward = wards->wardAt({std::stod(lat), std::stod(lon)});
-            QVERIFY2(ward != nullptr, code.c_str());
-            QCOMPARE(ward->code, code);
+        for (const auto &point : wardSamplePoints()) {
+            const auto *ward = wards->wardAt({std::stod(point.lat), std::stod(point.lon)});
+            QVERIFY2(ward != nullptr, point.code.c_str());
+            QCOMPARE(ward->code, point.code);
             ++checked;
         }
         QCOMPARE(checked, 24);

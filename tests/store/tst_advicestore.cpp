@@ -5,15 +5,18 @@
 #include "store/advicestore.h"
 #include "store/asbreportstore.h"
 #include "store/cocooningstore.h"
-#include "testdata.h"
+#include "dbinspect.h"
+#include "teststore.h"
 
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <map>
 #include <memory>
 
 using namespace beatbook;
+using beatbook::testing::allRowCounts;
+using beatbook::testing::outboxCount;
+using beatbook::testing::queryCount;
 
 // Enum values are compared with QVERIFY(a == b): QCOMPARE on a beatbook enum is
 // ambiguous between QTest::toString and beatbook::toString (found by ADL).
@@ -23,47 +26,6 @@ namespace {
 constexpr TimestampMs kNow = 1795554900000LL; // 2026-11-24T21:15:00Z
 constexpr TimestampMs kMinute = 60 * 1000;
 constexpr GeoPoint kBarnetVale{51.64874, -0.18155}; // inside E05013628
-
-// Row counts of every table, the outbox included: refused input must leave
-// all of them as they were.
-std::map<std::string, std::int64_t> rowCounts(Database &db)
-{
-    std::map<std::string, std::int64_t> counts;
-    std::vector<std::string> tables;
-    auto stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    if (!stmt)
-        return counts;
-    while (true) {
-        auto row = (*stmt)->step();
-        if (!row || !*row)
-            break;
-        tables.push_back((*stmt)->columnText(0));
-    }
-    (*stmt)->reset();
-    for (const auto &table : tables) {
-        auto n = db.queryInt("SELECT COUNT(*) FROM " + table);
-        counts[table] = n ? *n : -1;
-    }
-    return counts;
-}
-
-std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &entityId = {})
-{
-    auto stmt = db.prepare("SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2)");
-    if (!stmt)
-        return -1;
-    (*stmt)->bind(1, entity).bindOptional(2, std::optional<std::string>(entityId));
-    auto row = (*stmt)->step();
-    const std::int64_t n = row && *row ? (*stmt)->columnInt(0) : -1;
-    (*stmt)->reset();
-    return n;
-}
-
-std::int64_t count(Database &db, const std::string &sql)
-{
-    auto n = db.queryInt(sql);
-    return n ? *n : -1;
-}
 
 AdviceGiven victimAdvice()
 {
@@ -81,54 +43,32 @@ AdviceGiven victimAdvice()
 class TestAdviceStore : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::optional<DataPack> m_pack;
-    AdviceLibrary m_library;
-    ManualClock m_clock{kNow};
-    SeededRandom m_random{20261124};
-    int m_next = 0;
+    testing::TestDevices m_devices{kNow, 20261124};
+    const DataPack *m_pack = nullptr;
+    const AdviceLibrary *m_library = nullptr;
 
-    std::unique_ptr<DeviceStore> openStore(Role role = Role::Pcso, const std::string &user = "pcso.khan",
-                                           bool initialise = true)
+    std::unique_ptr<DeviceStore> openStore(Role role = Role::Pcso, const std::string &user = "pcso.khan")
     {
-        const std::string path = m_dir.filePath(QStringLiteral("advice%1.sqlite").arg(++m_next)).toStdString();
-        auto store = DeviceStore::open(path, m_clock, m_random);
-        if (!store) {
-            qWarning("%s", store.error().message.c_str());
-            return nullptr;
-        }
-        if (initialise) {
-            DeviceProfile profile;
-            profile.userName = user;
-            profile.role = role;
-            profile.packDirectory = m_pack->directory();
-            if (auto ok = (*store)->initialise(profile); !ok) {
-                qWarning("%s", ok.error().message.c_str());
-                return nullptr;
-            }
-        }
-        return std::move(*store);
+        return m_devices.openNew(testing::testProfile(role, user, m_pack->directory()));
     }
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        auto pack = DataPack::load(testing::sourceFile("data/packs/barnet"));
-        QVERIFY2(pack.ok(), pack.ok() ? "" : pack.error().message.c_str());
-        m_pack.emplace(std::move(*pack));
-        auto library = AdviceLibrary::loadDirectory(m_pack->adviceDirectory());
-        QVERIFY2(library.ok(), library.ok() ? "" : library.error().message.c_str());
-        m_library = std::move(library).value();
+        QVERIFY(m_devices.dir.isValid());
+        m_pack = testing::barnetPack();
+        QVERIFY(m_pack);
+        m_library = testing::barnetAdviceLibrary();
+        QVERIFY(m_library);
     }
 
-    void init() { m_clock.set(kNow); }
+    void init() { m_devices.clock.set(kNow); }
 
     void recordsAndReadsBack()
     {
         auto store = openStore();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         auto recorded = advice.record(victimAdvice());
         QVERIFY2(recorded.ok(), recorded.ok() ? "" : recorded.error().message.c_str());
         const AdviceGiven &a = recorded->advice;
@@ -140,13 +80,14 @@ private slots:
         QVERIFY(recorded->givenByRole == Role::Pcso);
 
         Database &db = store->db();
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM advice_given"), 1);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM advice_given"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox"), 1);
         QCOMPARE(outboxCount(db, "advice_given", a.id), 1);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox WHERE op = 'create'"), 1);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM advice_given WHERE recipient_kind = 'victim' AND mode = 'in_person'"
-                           " AND given_by_role = 'pcso' AND article_version = 2 AND ward_code IS NULL"
-                           " AND report_id IS NULL AND operation_id IS NULL AND target_id IS NULL"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox WHERE op = 'create'"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM advice_given WHERE recipient_kind = 'victim'"
+                                " AND mode = 'in_person' AND given_by_role = 'pcso' AND article_version = 2"
+                                " AND ward_code IS NULL AND report_id IS NULL AND operation_id IS NULL"
+                                " AND target_id IS NULL"),
                  1);
 
         auto listed = advice.list();
@@ -169,7 +110,7 @@ private slots:
     {
         auto store = openStore();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         AdviceGiven input = victimAdvice();
         input.articleVersion = 1;
         input.givenAt = kNow - 30 * kMinute;
@@ -198,13 +139,13 @@ private slots:
         QVERIFY2(logged.ok(), logged.ok() ? "" : logged.error().message.c_str());
         QCOMPARE(logged->report.wardCode.value_or(""), std::string("E05013628"));
 
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         AdviceGiven input = victimAdvice();
         input.reportId = logged->report.id;
         auto recorded = advice.record(input);
         QVERIFY2(recorded.ok(), recorded.ok() ? "" : recorded.error().message.c_str());
         QCOMPARE(recorded->wardCode.value_or(""), std::string("E05013628"));
-        QCOMPARE(count(store->db(), "SELECT COUNT(*) FROM advice_given WHERE ward_code = 'E05013628'"), 1);
+        QCOMPARE(queryCount(store->db(), "SELECT COUNT(*) FROM advice_given WHERE ward_code = 'E05013628'"), 1);
 
         // Another record, not linked, so the filter has something to leave out.
         QVERIFY(advice.record(victimAdvice()).ok());
@@ -229,7 +170,7 @@ private slots:
     {
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         CocooningRequest request;
         request.originAddress = "14 Acacia Avenue";
         request.wardCode = "E05013630";
@@ -238,7 +179,7 @@ private slots:
         auto op = cocooning.plan(request);
         QVERIFY2(op.ok(), op.ok() ? "" : op.error().message.c_str());
 
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         AdviceGiven input = victimAdvice();
         input.operationId = op->id;
         auto recorded = advice.record(input);
@@ -253,11 +194,11 @@ private slots:
         AdviceGiven visit = input;
         visit.recipient = RecipientKind::Neighbour;
         visit.targetId = op->targets.front().id;
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = advice.record(visit);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().code == ErrorCode::InvalidInput);
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
     }
 
     void refusesBadInput_data()
@@ -290,7 +231,7 @@ private slots:
         QFETCH(QString, needle);
         auto store = openStore();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         QVERIFY(advice.record(victimAdvice()).ok()); // something already stored stays
         AdviceGiven input = victimAdvice();
         switch (which) {
@@ -339,13 +280,13 @@ private slots:
             input.addressText = "12 Acacia\x07 Avenue";
             break;
         }
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = advice.record(input);
         QVERIFY(!refused.ok());
         QCOMPARE(static_cast<int>(refused.error().code), code);
         QVERIFY2(QString::fromStdString(refused.error().message).contains(needle),
                  refused.error().message.c_str());
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
     }
 
     void rolesAndTopics()
@@ -354,24 +295,24 @@ private slots:
         {
             auto store = openStore(Role::Analyst, "analyst.one");
             QVERIFY(store);
-            AdviceStore advice(*store, m_library);
-            const auto before = rowCounts(store->db());
+            AdviceStore advice(*store, *m_library);
+            const auto before = allRowCounts(store->db());
             auto refused = advice.record(victimAdvice());
             QVERIFY(!refused.ok());
             QVERIFY(refused.error().code == ErrorCode::NotAllowed);
-            QVERIFY(rowCounts(store->db()) == before);
+            QVERIFY(allRowCounts(store->db()) == before);
         }
         // A fire-brigade visitor gives fire advice, and only fire advice.
         {
             auto store = openStore(Role::FireHfsv, "hfsv.jones");
             QVERIFY(store);
-            AdviceStore advice(*store, m_library);
-            const auto before = rowCounts(store->db());
+            AdviceStore advice(*store, *m_library);
+            const auto before = allRowCounts(store->db());
             auto refused = advice.record(victimAdvice());
             QVERIFY(!refused.ok());
             QVERIFY(refused.error().code == ErrorCode::NotAllowed);
             QVERIFY2(refused.error().message.find("fire_safety") != std::string::npos, refused.error().message.c_str());
-            QVERIFY(rowCounts(store->db()) == before);
+            QVERIFY(allRowCounts(store->db()) == before);
 
             AdviceGiven fire = victimAdvice();
             fire.articleId = "fire_safety_at_home";
@@ -380,33 +321,33 @@ private slots:
             auto recorded = advice.record(fire);
             QVERIFY2(recorded.ok(), recorded.ok() ? "" : recorded.error().message.c_str());
             QVERIFY(recorded->givenByRole == Role::FireHfsv);
-            QCOMPARE(count(store->db(), "SELECT COUNT(*) FROM advice_given WHERE given_by_role = 'fire_hfsv'"), 1);
+            QCOMPARE(queryCount(store->db(), "SELECT COUNT(*) FROM advice_given WHERE given_by_role = 'fire_hfsv'"), 1);
         }
         // A champion may.
         {
             auto store = openStore(Role::Champion, "nw.patel");
             QVERIFY(store);
-            AdviceStore advice(*store, m_library);
+            AdviceStore advice(*store, *m_library);
             QVERIFY(advice.record(victimAdvice()).ok());
         }
     }
 
     void refusesAnUninitialisedStore()
     {
-        auto store = openStore(Role::Pcso, "x", false);
+        auto store = m_devices.openNewUninitialised();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         auto refused = advice.record(victimAdvice());
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().code == ErrorCode::NotAllowed);
-        QCOMPARE(count(store->db(), "SELECT COUNT(*) FROM advice_given"), 0);
+        QCOMPARE(queryCount(store->db(), "SELECT COUNT(*) FROM advice_given"), 0);
     }
 
     void recordsAreImmutable()
     {
         auto store = openStore();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         auto recorded = advice.record(victimAdvice());
         QVERIFY(recorded.ok());
         Database &db = store->db();
@@ -414,7 +355,7 @@ private slots:
         QVERIFY(!update.ok());
         QVERIFY2(update.error().message.find("immutable") != std::string::npos, update.error().message.c_str());
         QVERIFY(!db.exec("DELETE FROM advice_given").ok());
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM advice_given WHERE mode = 'in_person'"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM advice_given WHERE mode = 'in_person'"), 1);
         auto listed = advice.list();
         QVERIFY(listed.ok());
         QVERIFY(listed->front().advice.mode == AdviceMode::InPerson);
@@ -424,7 +365,7 @@ private slots:
     {
         auto store = openStore();
         QVERIFY(store);
-        AdviceStore advice(*store, m_library);
+        AdviceStore advice(*store, *m_library);
         AdviceGiven older = victimAdvice();
         older.givenAt = kNow - 10 * kMinute;
         auto first = advice.record(older);

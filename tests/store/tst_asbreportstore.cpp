@@ -10,26 +10,23 @@
 #include "store/devicestore.h"
 #include "dbinspect.h"
 #include "testdata.h"
+#include "teststore.h"
 
 #include <nlohmann/json.hpp>
 
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 using namespace beatbook;
 using beatbook::testing::allRowCounts;
-using beatbook::testing::fixture;
-using beatbook::testing::readFile;
+using beatbook::testing::queryCount;
 using beatbook::testing::rowCount;
-using beatbook::testing::sourceFile;
 using beatbook::testing::tableDump;
 
 // Enum values are compared with QVERIFY(a == b): QCOMPARE on a beatbook enum is
@@ -53,14 +50,13 @@ const char *const kBurntOak = "E05013630";
 std::string bytes(const QByteArray &a) { return std::string(a.constData(), static_cast<std::size_t>(a.size())); }
 
 // A device store on a temporary FILE database with a hand-moved clock.
-struct Env {
-    QTemporaryDir dir;
-    ManualClock clock{kT0};
-    SeededRandom random{42};
+struct Env : testing::TestDevices {
+    Env() : TestDevices(kT0, 42) {}
+
     std::unique_ptr<DeviceStore> store;
     std::unique_ptr<AsbReportStore> reports;
 
-    std::string path() const { return dir.filePath("d.db").toStdString(); }
+    std::string path() const { return filePath("d.db"); }
     Database &db() { return store->db(); }
 };
 
@@ -93,12 +89,6 @@ std::string text(Database &db, const std::string &sql)
     return out;
 }
 
-std::int64_t number(Database &db, const std::string &sql)
-{
-    auto n = db.queryInt(sql);
-    return n ? *n : -1;
-}
-
 NewAsbReport report(TimestampMs occurredAt, std::optional<std::string> victim = std::nullopt,
                     std::string address = {})
 {
@@ -116,43 +106,14 @@ NewAsbReport report(TimestampMs occurredAt, std::optional<std::string> victim = 
     return r;
 }
 
-struct SamplePoint {
-    std::string code;
-    double lat;
-    double lon;
-};
-
-std::vector<SamplePoint> samplePoints()
-{
-    std::vector<SamplePoint> out;
-    std::istringstream csv(readFile(fixture("barnet-ward-sample-points.csv")));
-    std::string line;
-    std::getline(csv, line); // header
-    while (std::getline(csv, line)) {
-        std::istringstream row(line);
-        std::string code, name, lat, lon;
-        std::getline(row, code, ',');
-        std::getline(row, name, ',');
-        std::getline(row, lat, ',');
-        std::getline(row, lon, ',');
-        out.push_back({code, std::stod(lat), std::stod(lon)});
-    }
-    return out;
-}
-
 } // namespace
 
 // Opens env's store; QVERIFY-style failure from inside a test function.
 #define OPEN_ENV(ENV, ROLE, ...)                                                                                       \
     do {                                                                                                               \
-        auto opened = DeviceStore::open((ENV).path(), (ENV).clock, (ENV).random);                                     \
+        auto opened = (ENV).openInitialised((ENV).path(), testing::testProfile((ROLE), "pc.jones"));                 \
         QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());                                     \
         (ENV).store = std::move(*opened);                                                                              \
-        DeviceProfile profile;                                                                                         \
-        profile.userName = "pc.jones";                                                                                 \
-        profile.role = (ROLE);                                                                                         \
-        auto initialised = (ENV).store->initialise(profile);                                                          \
-        QVERIFY2(initialised.ok(), initialised.ok() ? "" : initialised.error().message.c_str());                      \
         (ENV).reports = std::make_unique<AsbReportStore>(*(ENV).store, m_pack->wards() __VA_OPT__(, ) __VA_ARGS__);   \
     } while (false)
 
@@ -164,14 +125,13 @@ std::vector<SamplePoint> samplePoints()
 class TestAsbReportStore : public QObject {
     Q_OBJECT
 private:
-    std::optional<DataPack> m_pack;
+    const DataPack *m_pack = nullptr;
 
 private slots:
     void initTestCase()
     {
-        auto pack = DataPack::load(sourceFile("data/packs/barnet"));
-        QVERIFY2(pack.ok(), pack.ok() ? "" : pack.error().message.c_str());
-        m_pack.emplace(std::move(*pack));
+        m_pack = testing::barnetPack();
+        QVERIFY(m_pack);
     }
 
     // --- logging -----------------------------------------------------------
@@ -180,12 +140,12 @@ private slots:
     {
         Env env;
         OPEN_ENV(env, Role::Pcso);
-        const auto points = samplePoints();
+        const auto points = testing::wardSamplePoints();
         QCOMPARE(points.size(), std::size_t(24));
         for (const auto &p : points) {
             NewAsbReport r = report(kT0 - kHour);
-            r.lat = p.lat;
-            r.lon = p.lon;
+            r.lat = std::stod(p.lat);
+            r.lon = std::stod(p.lon);
             LOG_OK(env, r, logged);
             QVERIFY2(logged.report.wardCode.has_value(), p.code.c_str());
             QCOMPARE(*logged.report.wardCode, p.code);
@@ -377,7 +337,7 @@ private slots:
         QVERIFY(stored.ok());
         QVERIFY(stored->repeatVictim);
         QCOMPARE(stored->priorReports, 2);
-        QCOMPARE(number(env.db(), "SELECT repeat_victim FROM asb_reports WHERE id = '" + second.report.id + "'"),
+        QCOMPARE(queryCount(env.db(), "SELECT repeat_victim FROM asb_reports WHERE id = '" + second.report.id + "'"),
                  std::int64_t(0));
     }
 
@@ -1027,7 +987,7 @@ private slots:
         OPEN_ENV(env, Role::Pcso);
         LOG_OK(env, report(kT0 - kDay, std::string("Someone Else")), earlier);
         const auto countsBefore = allRowCounts(env.db());
-        const auto seqBefore = number(env.db(), "SELECT MAX(seq) FROM outbox");
+        const auto seqBefore = queryCount(env.db(), "SELECT MAX(seq) FROM outbox");
 
         NewAsbReport r = report(kT0 - kHour, withVictim ? std::optional<std::string>("Jane Doe") : std::nullopt);
         if (withReporter)
@@ -1071,7 +1031,7 @@ private slots:
             QVERIFY((*stmt)->columnInt(4) > lastHlc);
             lastHlc = (*stmt)->columnInt(4);
             // The row carries the same stamp as its outbox entry.
-            QCOMPARE(number(env.db(), "SELECT hlc FROM " + entity + " WHERE id = '" + entityId + "'"), lastHlc);
+            QCOMPARE(queryCount(env.db(), "SELECT hlc FROM " + entity + " WHERE id = '" + entityId + "'"), lastHlc);
         }
         (*stmt)->reset();
         QVERIFY(seen == expected);

@@ -2,9 +2,9 @@
 #include "datapack/datapack.h"
 #include "domain/advicelibrary.h"
 #include "store/cocooningstore.h"
-#include "testdata.h"
+#include "dbinspect.h"
+#include "teststore.h"
 
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -13,6 +13,9 @@
 #include <memory>
 
 using namespace beatbook;
+using beatbook::testing::allRowCounts;
+using beatbook::testing::outboxCount;
+using beatbook::testing::queryCount;
 
 // Enum values are compared with QVERIFY(a == b): QCOMPARE on a beatbook enum is
 // ambiguous between QTest::toString and beatbook::toString (found by ADL).
@@ -24,45 +27,6 @@ constexpr TimestampMs kMinute = 60 * 1000;
 constexpr TimestampMs kHour = 60 * kMinute;
 constexpr GeoPoint kBarnetVale{51.64874, -0.18155}; // inside E05013628
 constexpr const char *kOtherUuid = "0190f5a2-0000-7000-8000-00000000abcd";
-
-std::map<std::string, std::int64_t> rowCounts(Database &db)
-{
-    std::map<std::string, std::int64_t> counts;
-    std::vector<std::string> tables;
-    auto stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    if (!stmt)
-        return counts;
-    while (true) {
-        auto row = (*stmt)->step();
-        if (!row || !*row)
-            break;
-        tables.push_back((*stmt)->columnText(0));
-    }
-    (*stmt)->reset();
-    for (const auto &table : tables) {
-        auto n = db.queryInt("SELECT COUNT(*) FROM " + table);
-        counts[table] = n ? *n : -1;
-    }
-    return counts;
-}
-
-std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &entityId = {})
-{
-    auto stmt = db.prepare("SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2)");
-    if (!stmt)
-        return -1;
-    (*stmt)->bind(1, entity).bindOptional(2, std::optional<std::string>(entityId));
-    auto row = (*stmt)->step();
-    const std::int64_t n = row && *row ? (*stmt)->columnInt(0) : -1;
-    (*stmt)->reset();
-    return n;
-}
-
-std::int64_t count(Database &db, const std::string &sql)
-{
-    auto n = db.queryInt(sql);
-    return n ? *n : -1;
-}
 
 GeoPoint north(GeoPoint p, double metres) { return {p.lat + metres / 111195.0, p.lon}; }
 
@@ -95,51 +59,32 @@ CocooningRequest smallRequest()
 class TestCocooningStore : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::optional<DataPack> m_pack;
-    AdviceLibrary m_library;
-    ManualClock m_clock{kNow};
-    SeededRandom m_random{4242};
-    int m_next = 0;
+    testing::TestDevices m_devices{kNow, 4242};
+    const DataPack *m_pack = nullptr;
+    const AdviceLibrary *m_library = nullptr;
 
     std::unique_ptr<DeviceStore> openStore(Role role = Role::Pcso, const std::string &user = "pcso.khan")
     {
-        const std::string path = m_dir.filePath(QStringLiteral("cocoon%1.sqlite").arg(++m_next)).toStdString();
-        auto store = DeviceStore::open(path, m_clock, m_random);
-        if (!store) {
-            qWarning("%s", store.error().message.c_str());
-            return nullptr;
-        }
-        DeviceProfile profile;
-        profile.userName = user;
-        profile.role = role;
-        profile.packDirectory = m_pack->directory();
-        if (auto ok = (*store)->initialise(profile); !ok) {
-            qWarning("%s", ok.error().message.c_str());
-            return nullptr;
-        }
-        return std::move(*store);
+        return m_devices.openNew(testing::testProfile(role, user, m_pack->directory()));
     }
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        auto pack = DataPack::load(testing::sourceFile("data/packs/barnet"));
-        QVERIFY2(pack.ok(), pack.ok() ? "" : pack.error().message.c_str());
-        m_pack.emplace(std::move(*pack));
-        auto library = AdviceLibrary::loadDirectory(m_pack->adviceDirectory());
-        QVERIFY2(library.ok(), library.ok() ? "" : library.error().message.c_str());
-        m_library = std::move(library).value();
+        QVERIFY(m_devices.dir.isValid());
+        m_pack = testing::barnetPack();
+        QVERIFY(m_pack);
+        m_library = testing::barnetAdviceLibrary();
+        QVERIFY(m_library);
     }
 
-    void init() { m_clock.set(kNow); }
+    void init() { m_devices.clock.set(kNow); }
 
     void planWritesTheOperationAndItsTargets()
     {
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto planned = cocooning.plan(barnetRequest());
         QVERIFY2(planned.ok(), planned.ok() ? "" : planned.error().message.c_str());
         QVERIFY(isUuid(planned->id));
@@ -151,9 +96,9 @@ private slots:
         QCOMPARE(planned->targets.size(), std::size_t(8));
 
         Database &db = store->db();
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM cocooning_operations"), 1);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM cocooning_targets"), 8);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox"), 9);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM cocooning_operations"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM cocooning_targets"), 8);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox"), 9);
         QCOMPARE(outboxCount(db, "cocooning_operations", planned->id), 1);
         for (const auto &target : planned->targets) {
             QVERIFY(isUuid(target.id));
@@ -193,13 +138,13 @@ private slots:
     {
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto planned = cocooning.plan(smallRequest());
         QVERIFY2(planned.ok(), planned.ok() ? "" : planned.error().message.c_str());
         QCOMPARE(planned->wardCode, std::string("E05013630"));
         QVERIFY(!planned->origin);
-        QCOMPARE(count(store->db(), "SELECT COUNT(*) FROM cocooning_operations WHERE origin_lat IS NULL"
-                                    " AND ward_code = 'E05013630'"),
+        QCOMPARE(queryCount(store->db(), "SELECT COUNT(*) FROM cocooning_operations WHERE origin_lat IS NULL"
+                                         " AND ward_code = 'E05013630'"),
                  1);
         // A ward given together with a position in that ward is fine.
         CocooningRequest both = barnetRequest();
@@ -232,7 +177,7 @@ private slots:
         QFETCH(QString, needle);
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         QVERIFY(cocooning.plan(smallRequest()).ok()); // something already stored stays
         CocooningRequest request = barnetRequest();
         switch (which) {
@@ -291,12 +236,12 @@ private slots:
             break;
         }
         }
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = cocooning.plan(request);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().code == ErrorCode::InvalidInput);
         QVERIFY2(QString::fromStdString(refused.error().message).contains(needle), refused.error().message.c_str());
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
     }
 
     void refusesRolesThatDoNotCocoon()
@@ -304,16 +249,16 @@ private slots:
         for (Role role : {Role::Analyst, Role::FireHfsv, Role::Admin}) {
             auto store = openStore(role, "someone");
             QVERIFY(store);
-            CocooningStore cocooning(*store, m_pack->wards(), m_library);
-            const auto before = rowCounts(store->db());
+            CocooningStore cocooning(*store, m_pack->wards(), *m_library);
+            const auto before = allRowCounts(store->db());
             auto refused = cocooning.plan(barnetRequest());
             QVERIFY(!refused.ok());
             QVERIFY(refused.error().code == ErrorCode::NotAllowed);
-            QVERIFY(rowCounts(store->db()) == before);
+            QVERIFY(allRowCounts(store->db()) == before);
         }
         auto champion = openStore(Role::Champion, "nw.patel");
         QVERIFY(champion);
-        CocooningStore cocooning(*champion, m_pack->wards(), m_library);
+        CocooningStore cocooning(*champion, m_pack->wards(), *m_library);
         QVERIFY(cocooning.plan(barnetRequest()).ok());
     }
 
@@ -322,13 +267,13 @@ private slots:
         auto store = openStore();
         QVERIFY(store);
         Database &db = store->db();
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto op = cocooning.plan(smallRequest());
         QVERIFY(op.ok());
         const auto &targets = op->targets;
         QCOMPARE(targets.size(), std::size_t(3));
 
-        m_clock.advance(kHour);
+        m_devices.clock.advance(kHour);
         auto first = cocooning.recordVisit(op->id, targets[0].id, "card_left");
         QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
         QVERIFY(first->status == CocooningStatus::InProgress);
@@ -347,8 +292,8 @@ private slots:
         // One advice row and one operation update, each with its outbox entry.
         QCOMPARE(outboxCount(db, "advice_given", a.id), 1);
         QCOMPARE(outboxCount(db, "cocooning_operations", op->id), 2);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox WHERE entity = 'cocooning_operations' AND op = 'update'"
-                           " AND fields LIKE '%in_progress%'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox WHERE entity = 'cocooning_operations' AND op = 'update'"
+                                " AND fields LIKE '%in_progress%'"),
                  1);
         QVERIFY(cocooning.get(op->id)->status == CocooningStatus::InProgress);
 
@@ -367,7 +312,7 @@ private slots:
         auto declined = cocooning.recordVisit(op->id, targets[1].id, "declined", "burglary_home_security", 1);
         QVERIFY2(declined.ok(), declined.ok() ? "" : declined.error().message.c_str());
         QCOMPARE(declined->advice.advice.articleVersion, 1);
-        m_clock.set(kNow + 50 * kHour);
+        m_devices.clock.set(kNow + 50 * kHour);
         auto late = cocooning.recordVisit(op->id, targets[2].id, "in_person");
         QVERIFY(late.ok());
         QVERIFY(late->status == CocooningStatus::Completed);
@@ -390,8 +335,8 @@ private slots:
         QCOMPARE(visits->front().outcome, std::string("card_left"));
 
         // The measures' query: every target visited.
-        QCOMPARE(count(db, "SELECT COUNT(DISTINCT target_id) FROM advice_given WHERE operation_id IS NOT NULL"
-                           " AND target_id IS NOT NULL"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(DISTINCT target_id) FROM advice_given WHERE operation_id IS NOT NULL"
+                                " AND target_id IS NOT NULL"),
                  3);
         // Completed stays completed; a further visit is still recorded.
         auto extra = cocooning.recordVisit(op->id, targets[1].id, "in_person");
@@ -426,7 +371,7 @@ private slots:
         QFETCH(int, code);
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto op = cocooning.plan(smallRequest());
         auto other = cocooning.plan(barnetRequest());
         QVERIFY(op.ok() && other.ok());
@@ -476,11 +421,11 @@ private slots:
             outcome = "IN_PERSON";
             break;
         }
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = cocooning.recordVisit(operationId, targetId, outcome, article, version, at);
         QVERIFY(!refused.ok());
         QCOMPARE(static_cast<int>(refused.error().code), code);
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
         QVERIFY(cocooning.get(op->id)->status == CocooningStatus::InProgress);
     }
 
@@ -489,21 +434,21 @@ private slots:
         auto store = openStore();
         QVERIFY(store);
         Database &db = store->db();
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
 
         // From planned a reason is needed.
         auto planned = cocooning.plan(smallRequest());
         QVERIFY(planned.ok());
-        auto before = rowCounts(db);
+        auto before = allRowCounts(db);
         auto refused = cocooning.close(planned->id);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().code == ErrorCode::NotAllowed);
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
         auto badReason = cocooning.close(planned->id, "Police \xC3\x28 asked");
         QVERIFY(!badReason.ok());
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
-        m_clock.advance(kHour);
+        m_devices.clock.advance(kHour);
         auto closed = cocooning.close(planned->id, "  Victim asked us not to visit neighbours ");
         QVERIFY2(closed.ok(), closed.ok() ? "" : closed.error().message.c_str());
         QVERIFY(closed->status == CocooningStatus::Completed);
@@ -517,10 +462,10 @@ private slots:
         QVERIFY(std::abs(*back->closedAt - (kNow + kHour)) < 1000);
 
         // Closing twice is refused.
-        before = rowCounts(db);
+        before = allRowCounts(db);
         auto twice = cocooning.close(planned->id, "again");
         QVERIFY(!twice.ok());
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         // A late visit is still recorded and the status stays completed.
         auto late = cocooning.recordVisit(planned->id, planned->targets[0].id, "in_person");
@@ -548,9 +493,9 @@ private slots:
         auto fullBack = cocooning.get(full->id);
         QVERIFY(fullBack->status == CocooningStatus::Completed);
         QVERIFY(!fullBack->closedAt);
-        before = rowCounts(db);
+        before = allRowCounts(db);
         QVERIFY(!cocooning.close(full->id, "done").ok());
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         QVERIFY(cocooning.close(kOtherUuid, "x").error().code == ErrorCode::NotFound);
     }
@@ -560,11 +505,11 @@ private slots:
         auto store = openStore();
         QVERIFY(store);
         Database &db = store->db();
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto op = cocooning.plan(barnetRequest());
         QVERIFY(op.ok());
 
-        m_clock.advance(kHour);
+        m_devices.clock.advance(kHour);
         auto advised = cocooning.recordVictimAdvice(op->id);
         QVERIFY2(advised.ok(), advised.ok() ? "" : advised.error().message.c_str());
         QCOMPARE(advised->advice.articleId, std::string("burglary_home_security"));
@@ -582,12 +527,12 @@ private slots:
         QCOMPARE(cocooning.coverage(op->id)->visited, 0);
 
         // The measure "victims advised within 48 hours".
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM cocooning_operations o WHERE EXISTS (SELECT 1 FROM advice_given a"
-                           " WHERE a.operation_id = o.id AND a.recipient_kind = 'victim'"
-                           " AND a.given_at <= o.burglary_at + 172800000)"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM cocooning_operations o WHERE EXISTS (SELECT 1 FROM advice_given a"
+                                " WHERE a.operation_id = o.id AND a.recipient_kind = 'victim'"
+                                " AND a.given_at <= o.burglary_at + 172800000)"),
                  1);
 
-        const auto before = rowCounts(db);
+        const auto before = allRowCounts(db);
         auto wrong = cocooning.recordVictimAdvice(op->id, "burglary_neighbour_cocooning");
         QVERIFY(!wrong.ok());
         QVERIFY(wrong.error().code == ErrorCode::NotAllowed);
@@ -595,7 +540,7 @@ private slots:
         QVERIFY(!early.ok());
         QVERIFY(early.error().code == ErrorCode::InvalidInput);
         QVERIFY(!cocooning.recordVictimAdvice(kOtherUuid).ok());
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         auto card = cocooning.recordVictimAdvice(op->id, "distraction_burglary_rogue_traders", 1, AdviceMode::CardLeft);
         QVERIFY2(card.ok(), card.ok() ? "" : card.error().message.c_str());
@@ -606,7 +551,7 @@ private slots:
     {
         auto store = openStore();
         QVERIFY(store);
-        CocooningStore cocooning(*store, m_pack->wards(), m_library);
+        CocooningStore cocooning(*store, m_pack->wards(), *m_library);
         auto op = cocooning.plan(smallRequest());
         QVERIFY(op.ok());
         QVERIFY(cocooning.recordVisit(op->id, op->targets[0].id, "card_left").ok());

@@ -2,9 +2,9 @@
 #include "core/uuid.h"
 #include "datapack/datapack.h"
 #include "store/patrolstore.h"
-#include "testdata.h"
+#include "dbinspect.h"
+#include "teststore.h"
 
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -13,6 +13,8 @@
 #include <memory>
 
 using namespace beatbook;
+using beatbook::testing::allRowCounts;
+using beatbook::testing::outboxCount;
 
 // Enum values are compared with QVERIFY(a == b): QCOMPARE on a beatbook enum is
 // ambiguous between QTest::toString and beatbook::toString (found by ADL).
@@ -24,39 +26,6 @@ constexpr TimestampMs kMinute = 60 * 1000;
 constexpr TimestampMs kHour = 60 * kMinute;
 constexpr const char *kOtherUuid = "0190f5a2-0000-7000-8000-00000000abcd";
 
-std::map<std::string, std::int64_t> rowCounts(Database &db)
-{
-    std::map<std::string, std::int64_t> counts;
-    std::vector<std::string> tables;
-    auto stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    if (!stmt)
-        return counts;
-    while (true) {
-        auto row = (*stmt)->step();
-        if (!row || !*row)
-            break;
-        tables.push_back((*stmt)->columnText(0));
-    }
-    (*stmt)->reset();
-    for (const auto &table : tables) {
-        auto n = db.queryInt("SELECT COUNT(*) FROM " + table);
-        counts[table] = n ? *n : -1;
-    }
-    return counts;
-}
-
-std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &entityId = {})
-{
-    auto stmt = db.prepare("SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2)");
-    if (!stmt)
-        return -1;
-    (*stmt)->bind(1, entity).bindOptional(2, std::optional<std::string>(entityId));
-    auto row = (*stmt)->step();
-    const std::int64_t n = row && *row ? (*stmt)->columnInt(0) : -1;
-    (*stmt)->reset();
-    return n;
-}
-
 std::vector<PatrolParticipant> pair()
 {
     return {{"Sam  Jones", Role::Champion}, {"PCSO Khan", Role::Pcso}};
@@ -67,41 +36,23 @@ std::vector<PatrolParticipant> pair()
 class TestPatrolStore : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    std::optional<DataPack> m_pack;
-    ManualClock m_clock{kNow};
-    SeededRandom m_random{777};
-    int m_next = 0;
+    testing::TestDevices m_devices{kNow, 777};
+    const DataPack *m_pack = nullptr;
 
     std::unique_ptr<DeviceStore> openStore(Role role = Role::Pcso, const std::string &user = "pcso.khan")
     {
-        const std::string path = m_dir.filePath(QStringLiteral("patrol%1.sqlite").arg(++m_next)).toStdString();
-        auto store = DeviceStore::open(path, m_clock, m_random);
-        if (!store) {
-            qWarning("%s", store.error().message.c_str());
-            return nullptr;
-        }
-        DeviceProfile profile;
-        profile.userName = user;
-        profile.role = role;
-        profile.packDirectory = m_pack->directory();
-        if (auto ok = (*store)->initialise(profile); !ok) {
-            qWarning("%s", ok.error().message.c_str());
-            return nullptr;
-        }
-        return std::move(*store);
+        return m_devices.openNew(testing::testProfile(role, user, m_pack->directory()));
     }
 
 private slots:
     void initTestCase()
     {
-        QVERIFY(m_dir.isValid());
-        auto pack = DataPack::load(testing::sourceFile("data/packs/barnet"));
-        QVERIFY2(pack.ok(), pack.ok() ? "" : pack.error().message.c_str());
-        m_pack.emplace(std::move(*pack));
+        QVERIFY(m_devices.dir.isValid());
+        m_pack = testing::barnetPack();
+        QVERIFY(m_pack);
     }
 
-    void init() { m_clock.set(kNow); }
+    void init() { m_devices.clock.set(kNow); }
 
     void startObserveEnd()
     {
@@ -159,14 +110,14 @@ private slots:
                  kHour);
 
         // A note typed up just after the walk is accepted; one long after is not.
-        m_clock.advance(10 * kMinute);
+        m_devices.clock.advance(10 * kMinute);
         QVERIFY(patrols.observe(started->id, "Typed up after").ok());
-        m_clock.advance(10 * kMinute);
-        const auto before = rowCounts(db);
+        m_devices.clock.advance(10 * kMinute);
+        const auto before = allRowCounts(db);
         auto late = patrols.observe(started->id, "Much later");
         QVERIFY(!late.ok());
         QVERIFY(late.error().code == ErrorCode::InvalidInput);
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         auto open = patrols.start("E05013630", pair());
         QVERIFY(open.ok());
@@ -248,12 +199,12 @@ private slots:
             people[0].name = std::string(kMaxShortText + 1, 'x');
             break;
         }
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = patrols.start(ward, people, at);
         QVERIFY(!refused.ok());
         QVERIFY(refused.error().code == ErrorCode::InvalidInput);
         QVERIFY2(QString::fromStdString(refused.error().message).contains(needle), refused.error().message.c_str());
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
     }
 
     void refusesBadEnds()
@@ -264,7 +215,7 @@ private slots:
         PatrolStore patrols(*store, m_pack->wards());
         auto patrol = patrols.start("E05013628", pair(), kNow - 2 * kHour);
         QVERIFY(patrol.ok());
-        auto before = rowCounts(db);
+        auto before = allRowCounts(db);
 
         auto early = patrols.end(patrol->id, kNow - 3 * kHour);
         QVERIFY(!early.ok());
@@ -277,22 +228,22 @@ private slots:
         auto notId = patrols.end("patrol-1");
         QVERIFY(!notId.ok());
         QVERIFY(notId.error().code == ErrorCode::InvalidInput);
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         QVERIFY(patrols.end(patrol->id).ok());
-        before = rowCounts(db);
+        before = allRowCounts(db);
         auto twice = patrols.end(patrol->id);
         QVERIFY(!twice.ok());
         QVERIFY(twice.error().code == ErrorCode::NotAllowed);
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
 
         // Longer than the maximum duration.
         auto old = patrols.start("E05013628", pair(), kNow - 25 * kHour);
         QVERIFY(old.ok());
-        before = rowCounts(db);
+        before = allRowCounts(db);
         auto tooLong = patrols.end(old->id);
         QVERIFY(!tooLong.ok());
-        QVERIFY(rowCounts(db) == before);
+        QVERIFY(allRowCounts(db) == before);
     }
 
     void refusesBadObservations_data()
@@ -353,11 +304,11 @@ private slots:
             text = "Broken\x1b[31m light";
             break;
         }
-        const auto before = rowCounts(store->db());
+        const auto before = allRowCounts(store->db());
         auto refused = patrols.observe(id, text, at, position);
         QVERIFY(!refused.ok());
         QCOMPARE(static_cast<int>(refused.error().code), code);
-        QVERIFY(rowCounts(store->db()) == before);
+        QVERIFY(allRowCounts(store->db()) == before);
     }
 
     void rolesThatDoNotPatrol()
@@ -366,11 +317,11 @@ private slots:
             auto store = openStore(role, "someone");
             QVERIFY(store);
             PatrolStore patrols(*store, m_pack->wards());
-            const auto before = rowCounts(store->db());
+            const auto before = allRowCounts(store->db());
             auto refused = patrols.start("E05013628", pair());
             QVERIFY(!refused.ok());
             QVERIFY(refused.error().code == ErrorCode::NotAllowed);
-            QVERIFY(rowCounts(store->db()) == before);
+            QVERIFY(allRowCounts(store->db()) == before);
         }
         auto champion = openStore(Role::Champion, "nw.patel");
         QVERIFY(champion);

@@ -5,8 +5,8 @@
 #include "store/devicestore.h"
 #include "store/referralstore.h"
 #include "dbinspect.h"
+#include "teststore.h"
 
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <functional>
@@ -16,6 +16,7 @@
 using namespace beatbook;
 using beatbook::testing::allRowCounts;
 using beatbook::testing::integrityCheck;
+using beatbook::testing::queryCount;
 using beatbook::testing::rowCount;
 using beatbook::testing::tableDump;
 
@@ -73,12 +74,6 @@ Referral routeInput(ReferralRoute route)
     return r;
 }
 
-std::int64_t count(Database &db, const std::string &sql)
-{
-    auto n = db.queryInt(sql);
-    return n ? *n : -1;
-}
-
 std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &op,
                          const std::string &entityId = {})
 {
@@ -116,28 +111,11 @@ std::set<std::string> lastOutboxKeys(Database &db, const std::string &entity, co
 class TestReferralStore : public QObject {
     Q_OBJECT
 private:
-    QTemporaryDir m_dir;
-    ManualClock m_clock{kNow};
-    SeededRandom m_random{4242};
-    int m_next = 0;
-    std::string m_lastPath;
+    testing::TestDevices m_devices{kNow, 4242};
 
     std::unique_ptr<DeviceStore> openStore(Role role, const std::string &user)
     {
-        m_lastPath = m_dir.filePath(QStringLiteral("referrals%1.sqlite").arg(++m_next)).toStdString();
-        auto store = DeviceStore::open(m_lastPath, m_clock, m_random);
-        if (!store) {
-            qWarning("%s", store.error().message.c_str());
-            return nullptr;
-        }
-        DeviceProfile profile;
-        profile.userName = user;
-        profile.role = role;
-        if (auto ok = (*store)->initialise(profile); !ok) {
-            qWarning("%s", ok.error().message.c_str());
-            return nullptr;
-        }
-        return std::move(*store);
+        return m_devices.openNew(testing::testProfile(role, user));
     }
 
     std::unique_ptr<DeviceStore> pcso() { return openStore(Role::Pcso, "PCSO Khan"); }
@@ -152,16 +130,16 @@ private:
             QCOMPARE(outboxCount(db, table, "create"), rowCount(db, table));
         QCOMPARE(outboxCount(db, "referrals", "update"), rowCount(db, "referral_events"));
         QCOMPARE(outboxCount(db, "consent_records", "update"),
-                 count(db, "SELECT COUNT(*) FROM consent_records WHERE withdrawn_at IS NOT NULL"));
+                 queryCount(db, "SELECT COUNT(*) FROM consent_records WHERE withdrawn_at IS NOT NULL"));
         QCOMPARE(outboxCount(db, "people", "update") + outboxCount(db, "referral_events", "update"), std::int64_t(0));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox o WHERE o.entity = 'referrals' AND NOT EXISTS"
-                           " (SELECT 1 FROM referrals r WHERE r.id = o.entity_id)"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox o WHERE o.entity = 'referrals' AND NOT EXISTS"
+                                " (SELECT 1 FROM referrals r WHERE r.id = o.entity_id)"),
                  std::int64_t(0));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM referrals r WHERE r.hlc <> (SELECT MAX(o.hlc) FROM outbox o"
-                           " WHERE o.entity = 'referrals' AND o.entity_id = r.id)"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM referrals r WHERE r.hlc <> (SELECT MAX(o.hlc) FROM outbox o"
+                                " WHERE o.entity = 'referrals' AND o.entity_id = r.id)"),
                  std::int64_t(0));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM consent_records c WHERE c.hlc <> (SELECT MAX(o.hlc) FROM outbox o"
-                           " WHERE o.entity = 'consent_records' AND o.entity_id = c.id)"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM consent_records c WHERE c.hlc <> (SELECT MAX(o.hlc) FROM outbox o"
+                                " WHERE o.entity = 'consent_records' AND o.entity_id = c.id)"),
                  std::int64_t(0));
         QCOMPARE(integrityCheck(db), std::string("ok"));
     }
@@ -181,8 +159,8 @@ private:
     }
 
 private slots:
-    void initTestCase() { QVERIFY(m_dir.isValid()); }
-    void init() { m_clock.set(kNow); }
+    void initTestCase() { QVERIFY(m_devices.dir.isValid()); }
+    void init() { m_devices.clock.set(kNow); }
 
     void consentCapturedAndReferralSent()
     {
@@ -201,17 +179,18 @@ private slots:
         QCOMPARE(consent.capturedBy, std::string("PCSO Khan"));
         QVERIFY(consent.capturedByRole == Role::Pcso);
         QCOMPARE(consent.capturedAt, kNow);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM people WHERE name = 'Mary Smith' AND contact = '020 8359 0000'"
-                           " AND match_key = '" + store->matchKey("mary smith") + "'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM people WHERE name = 'Mary Smith' AND contact = '020 8359 0000'"
+                                " AND match_key = '" + store->matchKey("mary smith") + "'"),
                  std::int64_t(1));
         auto back = referrals.getConsent(consent.id);
         QVERIFY2(back.ok(), why(back));
         QVERIFY(*back == consent);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM consent_records WHERE recipients = '[\"hfsv\",\"adult_social_care\"]'"
-                           " AND method = 'verbal_witnessed' AND witness = 'Sam Jones' AND capacity_concern = 0"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM consent_records"
+                                " WHERE recipients = '[\"hfsv\",\"adult_social_care\"]'"
+                                " AND method = 'verbal_witnessed' AND witness = 'Sam Jones' AND capacity_concern = 0"),
                  std::int64_t(1));
 
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         auto drafted = referrals.draft(hfsvInput(), ReferredPerson::existing(consent.personId));
         QVERIFY2(drafted.ok(), why(drafted));
         const std::string id = drafted->id;
@@ -226,15 +205,16 @@ private slots:
         auto stored = referrals.get(id);
         QVERIFY2(stored.ok(), why(stored));
         QVERIFY(*stored == *drafted);
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM referrals WHERE risk_factors = '[\"smoker\",\"bed_or_chair_bound\"]'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM referrals"
+                                " WHERE risk_factors = '[\"smoker\",\"bed_or_chair_bound\"]'"),
                  std::int64_t(1));
 
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         auto withConsent = referrals.transition(id, S::ConsentCaptured, {}, consent.id);
         QVERIFY2(withConsent.ok(), why(withConsent));
         QCOMPARE(withConsent->consentId, consent.id);
 
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         auto sent = referrals.transition(id, S::Sent);
         QVERIFY2(sent.ok(), why(sent));
         QVERIFY(sent->status == S::Sent);
@@ -293,7 +273,7 @@ private slots:
                                                ReferredPerson::existing(drafted->personId));
         QVERIFY2(narrow.ok(), why(narrow));
         before = allRowCounts(db);
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         auto wrongPerson = referrals.transition(id, S::ConsentCaptured, {}, other->consent.id);
         QVERIFY(!wrongPerson.ok());
         QVERIFY(wrongPerson.error().code == ErrorCode::NotAllowed);
@@ -320,7 +300,7 @@ private slots:
         {
             auto store = pcso();
             QVERIFY(store);
-            pcsoPath = m_lastPath;
+            pcsoPath = m_devices.lastPath();
             Database &db = store->db();
             ReferralStore referrals(*store);
             auto drafted = referrals.draft(hfsvInput(), ReferredPerson::named("Elsie Green"));
@@ -335,7 +315,7 @@ private slots:
             QVERIFY(!blank.ok());
             QVERIFY(allRowCounts(db) == before);
 
-            m_clock.advance(kMinute);
+            m_devices.clock.advance(kMinute);
             auto asked = referrals.transition(requested, S::OverrideRequested, kJustification);
             QVERIFY2(asked.ok(), why(asked));
             QVERIFY(asked->status == S::OverrideRequested);
@@ -400,7 +380,7 @@ private slots:
         QVERIFY(db.exec("DETACH DATABASE field").ok());
         const auto outboxBefore = rowCount(db, "outbox");
 
-        m_clock.advance(kHour);
+        m_devices.clock.advance(kHour);
         auto approved = referrals.transition(requested, S::OverrideApproved, "Spoke to the PCSO; agreed");
         QVERIFY2(approved.ok(), why(approved));
         QVERIFY(approved->status == S::OverrideApproved);
@@ -421,16 +401,16 @@ private slots:
         QVERIFY(refused->status == S::Drafted);
         QCOMPARE(refused->consentOverride->refusedBy, std::string("Sgt Ada Brown"));
         QCOMPARE(refused->consentOverride->refusalReason, std::string("Try the family for consent first"));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM referrals WHERE id = '" + toRefuse
-                               + "' AND override_refused_by = 'Sgt Ada Brown' AND status = 'drafted'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM referrals WHERE id = '" + toRefuse
+                                    + "' AND override_refused_by = 'Sgt Ada Brown' AND status = 'drafted'"),
                  std::int64_t(1));
         // A new request starts clean: the old refusal is not carried over.
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         auto again = referrals.transition(toRefuse, S::OverrideRequested, kJustification);
         QVERIFY2(again.ok(), why(again));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM referrals WHERE id = '" + toRefuse
-                               + "' AND override_refused_by IS NULL AND override_refusal_reason IS NULL"
-                                 " AND override_requested_by = 'Sgt Ada Brown'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM referrals WHERE id = '" + toRefuse
+                                    + "' AND override_refused_by IS NULL AND override_refusal_reason IS NULL"
+                                      " AND override_requested_by = 'Sgt Ada Brown'"),
                  std::int64_t(1));
         auto back = referrals.get(toRefuse);
         QVERIFY2(back.ok(), why(back));
@@ -458,7 +438,7 @@ private slots:
         auto sent = referrals.draft(hfsvInput(), person);
         auto unconsented = referrals.draft(hfsvInput(), person);
         QVERIFY(done.ok() && careReferral.ok() && sent.ok() && unconsented.ok());
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         QVERIFY(walk(referrals, done->id, {S::ConsentCaptured, S::Sent, S::Acknowledged, S::Accepted, S::Completed},
                      cid));
         QVERIFY(walk(referrals, careReferral->id, {S::ConsentCaptured}, cid));
@@ -471,7 +451,7 @@ private slots:
         checkOutbox(db);
 
         const auto before = allRowCounts(db);
-        m_clock.advance(kHour);
+        m_devices.clock.advance(kHour);
         auto withdrawn = referrals.withdrawConsent(cid, "Changed her mind");
         QVERIFY2(withdrawn.ok(), why(withdrawn));
         QCOMPARE(withdrawn->withdrawnReferrals.size(), std::size_t(2));
@@ -543,7 +523,7 @@ private slots:
         auto early = referrals.transition(r->id, S::Withdrawn);
         QVERIFY(!early.ok());
         QVERIFY(early.error().code == ErrorCode::NotAllowed);
-        m_clock.advance(kMinute);
+        m_devices.clock.advance(kMinute);
         QVERIFY(store->db()
                     .exec("UPDATE consent_records SET withdrawn_at = " + std::to_string(kNow + kMinute)
                           + ", withdrawn_by = 'PCSO Other', withdrawn_by_role = 'pcso' WHERE id = '" + consent->consent.id + "'")
@@ -580,8 +560,8 @@ private slots:
 
         auto withdrawn = referrals.withdrawConsent(consent->consent.id);
         QVERIFY2(withdrawn.ok(), why(withdrawn));
-        QCOMPARE(count(db, "SELECT COUNT(*) FROM consent_records WHERE withdrawal_note IS NULL AND withdrawn_by = "
-                           "'PCSO Khan'"),
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM consent_records WHERE withdrawal_note IS NULL AND withdrawn_by = "
+                                "'PCSO Khan'"),
                  std::int64_t(1));
         const std::string afterWithdrawal = tableDump(db, "consent_records");
         QVERIFY(!db.exec("UPDATE consent_records SET withdrawal_note = 'second thoughts'" + where).ok());
@@ -896,8 +876,8 @@ private slots:
         QVERIFY(!early.ok());
         QVERIFY(early.error().code == ErrorCode::NotAllowed);
 
-        m_clock.set(kNow + 5 * kHour);
-        auto late = referrals.overdue(m_clock.nowMs());
+        m_devices.clock.set(kNow + 5 * kHour);
+        auto late = referrals.overdue(m_devices.clock.nowMs());
         QVERIFY2(late.ok(), why(late));
         QCOMPARE(late->size(), std::size_t(1));
         QCOMPARE(late->front().id, urgent->id);

@@ -1,20 +1,20 @@
 #include "dbinspect.h"
 
 #include "store/database.h"
+#include "store/query.h"
 
+#include <optional>
 #include <vector>
 
 namespace beatbook::testing {
 
 std::string integrityCheck(Database &db)
 {
-    auto stmt = db.prepare("PRAGMA integrity_check");
-    if (!stmt)
-        return stmt.error().message;
-    auto row = (*stmt)->step();
-    std::string result = row && *row ? (*stmt)->columnText(0) : "no answer";
-    (*stmt)->reset();
-    return result;
+    auto answer = readOptionalRow(db, "PRAGMA integrity_check", noParameters,
+                                  [](const Statement &s) { return s.columnText(0); });
+    if (!answer)
+        return answer.error().message;
+    return answer->value_or("no answer");
 }
 
 std::int64_t rowCount(Database &db, const std::string &table)
@@ -25,17 +25,11 @@ std::int64_t rowCount(Database &db, const std::string &table)
 
 std::map<std::string, std::int64_t> allRowCounts(Database &db)
 {
+    // A listing that fails part-way leaves tables out, which the comparison
+    // of before and after then shows.
     std::vector<std::string> tables;
-    auto stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-    if (stmt) {
-        for (;;) {
-            auto row = (*stmt)->step();
-            if (!row || !*row)
-                break;
-            tables.push_back((*stmt)->columnText(0));
-        }
-        (*stmt)->reset();
-    }
+    (void)forEachRow(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                     noParameters, [&](const Statement &s) { tables.push_back(s.columnText(0)); });
     std::map<std::string, std::int64_t> counts;
     for (const auto &table : tables)
         counts[table] = rowCount(db, table);
@@ -44,33 +38,34 @@ std::map<std::string, std::int64_t> allRowCounts(Database &db)
 
 std::string tableDump(Database &db, const std::string &table)
 {
-    std::vector<std::string> columns;
-    auto info = db.prepare("SELECT name FROM pragma_table_info('" + table + "')");
-    if (!info)
-        return info.error().message;
-    for (;;) {
-        auto row = (*info)->step();
-        if (!row || !*row)
-            break;
-        columns.push_back((*info)->columnText(0));
-    }
-    (*info)->reset();
+    auto columns = readRows(db, "SELECT name FROM pragma_table_info('" + table + "')", noParameters,
+                            [](const Statement &s) { return s.columnText(0); });
+    if (!columns)
+        return columns.error().message;
     std::string select = "SELECT ";
-    for (std::size_t i = 0; i < columns.size(); ++i)
-        select += (i ? " || '|' || quote(\"" : "quote(\"") + columns[i] + "\")";
+    for (std::size_t i = 0; i < columns->size(); ++i)
+        select += (i ? " || '|' || quote(\"" : "quote(\"") + (*columns)[i] + "\")";
     select += " FROM \"" + table + "\" ORDER BY rowid";
-    auto rows = db.prepare(select);
-    if (!rows)
-        return rows.error().message;
     std::string dump;
-    for (;;) {
-        auto row = (*rows)->step();
-        if (!row || !*row)
-            break;
-        dump += (*rows)->columnText(0) + "\n";
-    }
-    (*rows)->reset();
+    if (auto dumped = forEachRow(db, select, noParameters, [&](const Statement &s) { dump += s.columnText(0) + "\n"; });
+        !dumped)
+        return dumped.error().message;
     return dump;
+}
+
+std::int64_t queryCount(Database &db, const std::string &sql)
+{
+    auto n = db.queryInt(sql);
+    return n ? *n : -1;
+}
+
+std::int64_t outboxCount(Database &db, const std::string &entity, const std::string &entityId)
+{
+    auto n = readOptionalRow(
+        db, "SELECT COUNT(*) FROM outbox WHERE entity = ?1 AND (?2 IS NULL OR entity_id = ?2)",
+        [&](Statement &s) { s.bind(1, entity).bindOptional(2, std::optional<std::string>(entityId)); },
+        [](const Statement &s) { return s.columnInt(0); });
+    return n && *n ? **n : -1;
 }
 
 } // namespace beatbook::testing

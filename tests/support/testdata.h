@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace beatbook::testing {
 
@@ -10,5 +11,17 @@ std::string sourceFile(const std::string &relative);
 std::string fixture(const std::string &relative);
 // Reads a whole file; empty when it cannot be read.
 std::string readFile(const std::string &path);
+
+// A row of tests/data/barnet-ward-sample-points.csv: a point inside a known
+// ward. The coordinates stay as written, for tests that pass them on as text.
+struct WardSamplePoint {
+    std::string code;
+    std::string name;
+    std::string lat;
+    std::string lon;
+};
+// Every row of that file; empty when it cannot be read or its header is not
+// "ward_code,ward_name,lat,lon", so a test counting the points fails.
+std::vector<WardSamplePoint> wardSamplePoints();
 
 } // namespace beatbook::testing

@@ -57,7 +57,9 @@ std::string measuresText(const Measures &m)
     for (const auto &b : m.baselines)
         t += "  [" + std::to_string(b.priority) + "] " + b.measure + ": "
             + (b.value ? compact(*b.value) + " " + b.unit : std::string("to be established")) + " (" + b.direction
-            + ")\n";
+            + ")"
+            + (m.localValues.count(b.measure) ? "; now " + compact(m.localValues.at(b.measure)) + " " + b.unit : "")
+            + "\n";
     return t;
 }
 

@@ -176,6 +176,8 @@ Result<Measures> computeMeasures(Database &db, const DataPack &pack, TimestampMs
                                                  : 0.0;
     m.reporterInformedShare = share(m.reporterInformed, m.reachedOutcome);
     countRepeats(std::move(repeatRows), settings.repeatRule, m);
+    // The strategy left this baseline "to be established": this is how.
+    m.localValues["Repeat victimisation: ASB"] = m.repeatVictimShare * 100.0;
 
     // Hotspots.
     std::vector<PlaceFigure> placeList;

@@ -100,6 +100,9 @@ struct Measures {
     std::map<std::string, long long> adviceByWard;
 
     std::vector<Baseline> baselines;
+    // Today's value, in the baseline's own unit, for the baselines the local
+    // data measures directly (keyed by the baseline's measure name).
+    std::map<std::string, double> localValues;
 };
 
 Result<Measures> computeMeasures(Database &db, const DataPack &pack, TimestampMs now,

@@ -43,10 +43,8 @@ Json measuresToJson(const Measures &m)
                    {"unit", b.unit},
                    {"direction", b.direction},
                    {"note", b.note}};
-        // The one baseline the local data measures directly: the strategy
-        // left it "to be established", and this is how it gets established.
-        if (b.measure == "Repeat victimisation: ASB")
-            entry["local_value"] = m.repeatVictimShare * 100.0;
+        if (const auto local = m.localValues.find(b.measure); local != m.localValues.end())
+            entry["local_value"] = local->second;
         baselines.push_back(std::move(entry));
     }
     Json ackByBand = Json::object();

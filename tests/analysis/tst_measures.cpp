@@ -378,6 +378,17 @@ private slots:
         QVERIFY(near(json["reporter_informed_share"].get<double>(), 1.0 / 3.0));
         QVERIFY(json["hotspots"]["top_places"].is_array());
         QVERIFY(json["baselines"].is_array() && !json["baselines"].empty());
+        // The baseline the strategy left "to be established" gets today's
+        // value in its own unit (percent); the others have none.
+        int withLocal = 0;
+        for (const auto &baseline : json["baselines"]) {
+            if (!baseline.contains("local_value"))
+                continue;
+            ++withLocal;
+            QCOMPARE(baseline["measure"].get<std::string>(), std::string("Repeat victimisation: ASB"));
+            QVERIFY(near(baseline["local_value"].get<double>(), 50.0));
+        }
+        QCOMPARE(withLocal, 1);
         // Aggregates only: no name or contact reaches the output.
         const std::string text = json.dump();
         for (const char *personal : {"Alice", "alice", "Bob", "R One", "07700"})

@@ -1,6 +1,7 @@
 #include "commands.h"
 
 #include "core/text.h"
+#include "domain/advicelibrary.h"
 #include "geo/geopoint.h"
 #include "store/migrations.h"
 
@@ -33,6 +34,12 @@ void addDeviceCommands(CommandSet &set)
         auto pack = ctx.pack();
         if (!pack) {
             exitCode = ctx.fail(pack.error());
+            return;
+        }
+        // The whole pack is checked when a device is set up, its advice
+        // library included, rather than on the street at first use.
+        if (auto library = AdviceLibrary::loadDirectory((*pack)->adviceDirectory()); !library) {
+            exitCode = ctx.fail(library.error());
             return;
         }
         for (const auto &ward : init->wards)

@@ -12,6 +12,8 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QDir>
+#include <QFile>
 #include <QTest>
 
 #include <cmath>
@@ -587,6 +589,23 @@ private slots:
         const Run pack = field(db() << "--pack" << m_dir->filePath("no-pack") << "kpis");
         QVERIFY2(pack.exitCode == 1, qPrintable(pack.describe()));
         QVERIFY2(oneLine(pack.err), pack.err.constData());
+
+        // A pack whose advice library is broken is refused at set-up, and
+        // no database is made for it.
+        const QString broken = m_dir->filePath("broken-pack");
+        QVERIFY(QDir().mkpath(broken + "/advice"));
+        const QDir barnet(QString::fromStdString(beatbook::testing::sourceFile("data/packs/barnet")));
+        for (const QString &name : barnet.entryList(QDir::Files))
+            QVERIFY(QFile::copy(barnet.filePath(name), broken + "/" + name));
+        QFile article(broken + "/advice/fire_safety_at_home.v1.json");
+        QVERIFY(article.open(QIODevice::WriteOnly));
+        article.write("{");
+        article.close();
+        const QString fresh = m_dir->filePath("fresh.db");
+        const Run init = field(QStringList{"--db", fresh, "--pack", broken, "init"});
+        QVERIFY2(init.exitCode == 1, qPrintable(init.describe()));
+        QVERIFY2(init.err.contains("fire_safety_at_home.v1.json"), init.err.constData());
+        QVERIFY(!QFileInfo::exists(fresh));
     }
 
     void neverReadsStdin()

@@ -77,7 +77,9 @@ void addMeasureCommands(CommandSet &set)
             std::optional<std::string> filter;
             if (!ward->empty())
                 filter = *ward;
-            auto measures = computeMeasures(store.db(), pack, ctx.clock().nowMs(), filter);
+            MeasureSettings settings;
+            settings.repeatRule = pack.repeatRule();
+            auto measures = computeMeasures(store.db(), pack, ctx.clock().nowMs(), filter, settings);
             if (!measures)
                 return measures.error();
             ctx.print(measuresToJson(*measures), measuresText(*measures));

@@ -90,7 +90,7 @@ void addReportCommands(CommandSet &set)
             return;
         }
         ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
-            AsbReportStore reports(store, pack.wards());
+            AsbReportStore reports(store, pack.wards(), pack.repeatRule());
             auto logged = reports.log(input);
             if (!logged)
                 return logged.error();
@@ -139,7 +139,7 @@ void addReportCommands(CommandSet &set)
             filter.status = *status;
         }
         ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
-            AsbReportStore reports(store, pack.wards());
+            AsbReportStore reports(store, pack.wards(), pack.repeatRule());
             if (!list->ward.empty()) {
                 if (!pack.wards().find(list->ward))
                     return Error::invalid("unknown ward code " + list->ward.substr(0, 40));
@@ -167,7 +167,7 @@ void addReportCommands(CommandSet &set)
     showCmd->add_option("id", *showId, "Report id")->required();
     showCmd->callback([&ctx, &exitCode, showId] {
         ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
-            AsbReportStore reports(store, pack.wards());
+            AsbReportStore reports(store, pack.wards(), pack.repeatRule());
             auto r = reports.get(*showId);
             if (!r)
                 return r.error();
@@ -234,7 +234,7 @@ void addReportCommands(CommandSet &set)
             return;
         }
         ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
-            AsbReportStore reports(store, pack.wards());
+            AsbReportStore reports(store, pack.wards(), pack.repeatRule());
             std::optional<std::string> assignee;
             if (!move->assignee.empty())
                 assignee = move->assignee;
@@ -257,7 +257,7 @@ void addReportCommands(CommandSet &set)
     followCmd->add_option("--kind", follow->kind, "follow_up (default) or note");
     followCmd->callback([&ctx, &exitCode, follow] {
         ctx.run(exitCode, [&](DeviceStore &store, const DataPack &pack) -> Status {
-            AsbReportStore reports(store, pack.wards());
+            AsbReportStore reports(store, pack.wards(), pack.repeatRule());
             auto e = reports.addFollowUp(follow->id, follow->kind, follow->text);
             if (!e)
                 return e.error();

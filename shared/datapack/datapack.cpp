@@ -211,6 +211,33 @@ Result<DataPack> DataPack::load(const std::string &dir)
         }
     }
 
+    // The repeat-victim rule: optional, the domain's default otherwise.
+    if (const auto repeat = root.find("repeat_victim"); repeat != root.end()) {
+        if (!repeat->is_object())
+            return reader.fail("\"repeat_victim\" must be an object with \"threshold\" and \"window_days\"");
+        for (const auto &[key, value] : repeat->items())
+            if (key != "threshold" && key != "window_days")
+                return reader.fail("\"repeat_victim\" has an unknown field \"" + key + "\"");
+        const auto whole = [&](const char *key, long long low, long long high, long long fallback) -> Result<long long> {
+            const auto found = repeat->find(key);
+            if (found == repeat->end())
+                return fallback;
+            if (!found->is_number_integer() || found->get<long long>() < low || found->get<long long>() > high)
+                return reader.fail("\"repeat_victim." + std::string(key) + "\" must be a whole number from "
+                                   + std::to_string(low) + " to " + std::to_string(high));
+            return found->get<long long>();
+        };
+        const RepeatVictimRule defaults;
+        auto threshold = whole("threshold", 2, 100, defaults.threshold);
+        if (!threshold.ok())
+            return threshold.error();
+        auto days = whole("window_days", 1, 3650, defaults.windowMs / (24LL * 3600 * 1000));
+        if (!days.ok())
+            return days.error();
+        pack.m_repeatRule.threshold = static_cast<int>(*threshold);
+        pack.m_repeatRule.windowMs = *days * 24LL * 3600 * 1000;
+    }
+
     // Baselines.
     auto baselinesFile = reader.text("baselines");
     if (!baselinesFile.ok())

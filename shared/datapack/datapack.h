@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 #include "datapack/baseline.h"
+#include "domain/repeatvictimrule.h"
 #include "geo/wardboundaries.h"
 
 #include <map>
@@ -39,6 +40,10 @@ public:
     // Residents of a ward where the pack gives a figure (Barnet ships none yet).
     std::optional<long long> wardPopulation(std::string_view code) const;
     const std::vector<Baseline> &baselines() const { return m_baselines; }
+    // The partnership's repeat-victim definition: pack.json's optional
+    // "repeat_victim": {"threshold": 3, "window_days": 365} (those are the
+    // defaults; forces differ, e.g. 3 in 90 days).
+    const RepeatVictimRule &repeatRule() const { return m_repeatRule; }
     // Absolute path of the advice library folder; its content is read by the
     // advice library, not here, so it need not exist yet.
     const std::string &adviceDirectory() const { return m_adviceDirectory; }
@@ -56,6 +61,7 @@ private:
     WardBoundaries m_wards;
     std::map<std::string, long long, std::less<>> m_wardPopulations;
     std::vector<Baseline> m_baselines;
+    RepeatVictimRule m_repeatRule;
     std::string m_adviceDirectory;
     std::string m_directory;
 };

@@ -608,6 +608,36 @@ private slots:
         QVERIFY(!QFileInfo::exists(fresh));
     }
 
+    // A partnership's own repeat-victim definition comes from its data pack:
+    // with "2 in 12 months" the second report is already a repeat.
+    void theRepeatRuleComesFromThePack()
+    {
+        const QString pack = m_dir->filePath("strict-pack");
+        QVERIFY(QDir().mkpath(pack + "/advice"));
+        const QDir barnet(QString::fromStdString(beatbook::testing::sourceFile("data/packs/barnet")));
+        for (const QString &name : barnet.entryList(QDir::Files))
+            if (name != "pack.json")
+                QVERIFY(QFile::copy(barnet.filePath(name), pack + "/" + name));
+        for (const QString &name : QDir(barnet.filePath("advice")).entryList(QDir::Files))
+            QVERIFY(QFile::copy(barnet.filePath("advice/" + name), pack + "/advice/" + name));
+        QFile manifest(barnet.filePath("pack.json"));
+        QVERIFY(manifest.open(QIODevice::ReadOnly));
+        QJsonObject root = QJsonDocument::fromJson(manifest.readAll()).object();
+        root["repeat_victim"] = QJsonObject{{"threshold", 2}, {"window_days", 365}};
+        QFile strict(pack + "/pack.json");
+        QVERIFY(strict.open(QIODevice::WriteOnly));
+        strict.write(QJsonDocument(root).toJson());
+        strict.close();
+
+        QVERIFY(field(db() << "--pack" << pack << "init").exitCode == 0);
+        QJsonObject first, second;
+        QVERIFY(!logReport(QStringList{"--victim", "Lee Strict"} << kHendonPos, &first).isEmpty());
+        QVERIFY(!logReport(QStringList{"--victim", "Lee Strict"} << kHendonPos, &second).isEmpty());
+        QCOMPARE(first["repeat_victim"].toBool(), false);
+        QCOMPARE(second["prior_reports"].toInt(), 1);
+        QCOMPARE(second["repeat_victim"].toBool(), true);
+    }
+
     void neverReadsStdin()
     {
         // With stdin open and never written, a command that read it would

@@ -78,6 +78,9 @@ private slots:
         QCOMPARE(pack->baselines().size(), std::size_t{27});
         QCOMPARE(pack->directory(), dir);
         QCOMPARE(pack->adviceDirectory(), dir + "/advice");
+        // The domain's default repeat rule, written out: 3 in 12 months.
+        QCOMPARE(pack->repeatRule().threshold, 3);
+        QCOMPARE(pack->repeatRule().windowMs, 365LL * 24 * 3600 * 1000);
         // No ward figures ship yet.
         QVERIFY(!pack->wardPopulation("E05013628").has_value());
         QVERIFY(!pack->wardPopulation("nowhere").has_value());
@@ -133,6 +136,22 @@ private slots:
         const auto without = DataPack::load(dir.path().toStdString());
         QVERIFY2(without.ok(), without.ok() ? "" : without.error().message.c_str());
         QVERIFY(!without->wardPopulation("X01").has_value());
+        QCOMPARE(without->repeatRule().threshold, 3); // no rule given: the default
+
+        // A borough with its own repeat-victim definition: 3 in 3 months.
+        manifest["repeat_victim"] = Json{{"threshold", 3}, {"window_days", 90}};
+        writeTinyPack(dir.path(), manifest.dump());
+        const auto stricter = DataPack::load(dir.path().toStdString());
+        QVERIFY2(stricter.ok(), stricter.ok() ? "" : stricter.error().message.c_str());
+        QCOMPARE(stricter->repeatRule().threshold, 3);
+        QCOMPARE(stricter->repeatRule().windowMs, 90LL * 24 * 3600 * 1000);
+        // A rule may give only one of its fields.
+        manifest["repeat_victim"] = Json{{"threshold", 10}};
+        writeTinyPack(dir.path(), manifest.dump());
+        const auto calls = DataPack::load(dir.path().toStdString());
+        QVERIFY(calls.ok());
+        QCOMPARE(calls->repeatRule().threshold, 10);
+        QCOMPARE(calls->repeatRule().windowMs, 365LL * 24 * 3600 * 1000);
     }
 
     void defaultDirectoryFollowsTheEnvironment()
@@ -239,6 +258,12 @@ private slots:
         QTest::newRow("baselines missing") << without("baselines") << "baselines";
         QTest::newRow("baselines file not on disk") << with("baselines", "targets.csv") << "targets.csv";
         QTest::newRow("baselines file is the wards") << with("baselines", "wards.geojson") << "wards.geojson";
+        QTest::newRow("repeat rule not an object") << with("repeat_victim", 3) << "repeat_victim";
+        QTest::newRow("repeat threshold 1") << with("repeat_victim", Json{{"threshold", 1}}) << "repeat_victim.threshold";
+        QTest::newRow("repeat threshold text") << with("repeat_victim", Json{{"threshold", "3"}}) << "repeat_victim.threshold";
+        QTest::newRow("repeat window 0 days") << with("repeat_victim", Json{{"window_days", 0}}) << "repeat_victim.window_days";
+        QTest::newRow("repeat window fraction") << with("repeat_victim", Json{{"window_days", 90.5}}) << "repeat_victim.window_days";
+        QTest::newRow("repeat rule unknown field") << with("repeat_victim", Json{{"calls", 10}}) << "calls";
         QTest::newRow("advice missing") << without("advice") << "advice";
         QTest::newRow("advice outside the pack") << with("advice", "../../advice") << "inside the pack";
     }

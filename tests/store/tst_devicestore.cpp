@@ -132,6 +132,23 @@ private slots:
         QVERIFY((*reopened)->profile().wards == std::vector<std::string>({"E05013630", "E05013631"}));
     }
 
+    // The same store runs in memory (for tools and tests that keep nothing).
+    void worksInMemoryToo()
+    {
+        ManualClock clock(1767225600000);
+        SeededRandom random(3);
+        auto store = DeviceStore::open(":memory:", clock, random);
+        QVERIFY2(store.ok(), store.ok() ? "" : store.error().message.c_str());
+        QVERIFY((*store)->initialise(pcso()).ok());
+        auto pack = DataPack::load(sourceFile("data/packs/barnet"));
+        QVERIFY(pack.ok());
+        AsbReportStore reports(**store, pack->wards());
+        QVERIFY(reports.log(sampleReport(1, clock.nowMs())).ok());
+        QCOMPARE(rowCount((*store)->db(), "asb_reports"), 1);
+        QCOMPARE(rowCount((*store)->db(), "outbox"), 2); // the report and its victim
+        verifyConsistent((*store)->db());
+    }
+
     void refusesABadProfile()
     {
         QTemporaryDir dir;

@@ -32,7 +32,7 @@ beatbook_install_packages() {
   fi
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq </dev/null || { beatbook_log "error: apt-get update failed"; return 1; }
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null \
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" </dev/null \
     || { beatbook_log "error: apt-get install failed for: ${missing[*]}"; return 1; }
 }
 

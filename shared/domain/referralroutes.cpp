@@ -1,5 +1,7 @@
 #include "domain/referralroutes.h"
 
+#include "domain/permissions.h"
+
 #include <algorithm>
 
 namespace beatbook {
@@ -18,7 +20,13 @@ bool isSubset(const std::vector<Role> &part, const std::vector<Role> &whole)
 
 std::vector<Role> defaultReferringRoles()
 {
-    return {Role::Champion, Role::Pcso, Role::Officer, Role::Supervisor, Role::CouncilAsb, Role::FireHfsv};
+    // domain.md's "consent and referral" column, kept in one place:
+    // permissions.cpp.
+    std::vector<Role> roles;
+    for (std::size_t i = 0; i < enumCount<Role>(); ++i)
+        if (can(static_cast<Role>(i), Capability::ConsentAndReferral))
+            roles.push_back(static_cast<Role>(i));
+    return roles;
 }
 
 bool hasRole(const std::vector<Role> &roles, Role role)

@@ -1,6 +1,7 @@
 #include "domain/cocooningoperation.h"
 
 #include "core/text.h"
+#include "geo/wardcode.h"
 
 #include <cmath>
 #include <set>
@@ -11,16 +12,6 @@ namespace beatbook {
 
 namespace {
 
-// Format only: whether the ward exists in the borough pack is the caller's check.
-bool isWardCodeFormat(std::string_view code)
-{
-    if (code.size() != 9 || !code.starts_with("E05"))
-        return false;
-    for (char c : code.substr(3))
-        if (c < '0' || c > '9')
-            return false;
-    return true;
-}
 
 // Matching ignores case and punctuation so "Acacia Ave." typed in the
 // positions list finds the targets of "acacia ave 2-10".
@@ -107,7 +98,7 @@ Result<CocooningOperation> planCocooning(const CocooningRequest &request, const 
     op.plannedBy = std::move(*plannedBy);
     if (!isWardCodeFormat(request.wardCode))
         return Error::invalid("Ward code " + quotedIfPrintable(request.wardCode)
-                              + "is not a 2022 ONS ward code (E05 and six digits, e.g. E05013628)");
+                              + "is not a 2022 ONS ward code (e.g. E05013628)");
     op.wardCode = request.wardCode;
 
     if (request.origin) {

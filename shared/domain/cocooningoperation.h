@@ -60,7 +60,7 @@ struct CocooningRequest {
     std::string originAddress;
     std::optional<GeoPoint> origin;
     std::optional<double> radiusM; // defaultRadiusM when absent
-    std::string wardCode;          // "E05" + 6 digits; which codes exist is the caller's check
+    std::string wardCode;          // ONS form (geo/wardcode.h); which codes exist is the caller's check
     TimestampMs burglaryAt = 0;
     TimestampMs now = 0;
     std::string plannedBy;

@@ -2,6 +2,7 @@
 
 #include "core/isotime.h"
 #include "core/text.h"
+#include "geo/wardcode.h"
 
 #include <unordered_set>
 
@@ -11,15 +12,6 @@ namespace {
 
 constexpr double kMsPerHour = 60.0 * 60.0 * 1000.0;
 
-bool isWardCodeFormat(std::string_view code)
-{
-    if (code.size() != 9 || !code.starts_with("E05"))
-        return false;
-    for (char c : code.substr(3))
-        if (c < '0' || c > '9')
-            return false;
-    return true;
-}
 
 std::string minutes(TimestampMs ms) { return std::to_string(ms / 60000) + " min"; }
 
@@ -36,7 +28,7 @@ Status validatePatrol(const JointPatrol &patrol, const JointPatrolSettings &sett
         return Error::invalid("Joint patrol settings need 2 <= minParticipants <= maxParticipants, "
                               "a positive maximum duration and a grace of 0 or more");
     if (!isWardCodeFormat(patrol.wardCode))
-        return Error::invalid("The patrol's ward code is not a 2022 ONS ward code (E05 and six digits, e.g. E05013628)");
+        return Error::invalid("The patrol's ward code is not a 2022 ONS ward code (e.g. E05013628)");
     if (patrol.startedAt < 0)
         return Error::invalid("Patrol start time is before 1970; check the date");
 

@@ -46,7 +46,7 @@ struct PatrolObservation {
     std::string author;
 };
 
-// A ward code of the 2022 form (E05 and six digits; whether it is in the
+// A ward code of the ONS form (see geo/wardcode.h; whether it is in the
 // borough pack is the caller's check); at least minParticipants, among them
 // at least one champion and one pcso (other roles may join); names present
 // and unique ignoring case and spacing; if ended, the end after the start and

@@ -1,6 +1,7 @@
 #include "domain/referral.h"
 
 #include "core/text.h"
+#include "geo/wardcode.h"
 #include "core/uuid.h"
 
 #include <algorithm>
@@ -13,14 +14,6 @@ namespace {
 bool isBlank(std::string_view text)
 {
     return collapseSpaces(text).empty();
-}
-
-// 2022 ONS ward codes: a letter and eight digits (E05013628).
-bool isWardCode(std::string_view code)
-{
-    if (code.size() != 9 || code[0] < 'A' || code[0] > 'Z')
-        return false;
-    return std::all_of(code.begin() + 1, code.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
 
 TimestampMs saturatingAdd(TimestampMs a, TimestampMs b)
@@ -90,7 +83,7 @@ Status validateNewReferral(const Referral &referral, TimestampMs now, const Refe
         return ok;
     if (route.needsAddress && isBlank(referral.addressText))
         return Error::invalid("a " + routeName + " referral needs the address");
-    if (!referral.wardCode.empty() && !isWardCode(referral.wardCode))
+    if (!referral.wardCode.empty() && !isWardCodeFormat(referral.wardCode))
         return Error::invalid("ward code must be a 2022 ONS code such as E05013628");
 
     if (route.needsRiskFactors && referral.riskFactors.empty())

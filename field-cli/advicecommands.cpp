@@ -124,11 +124,10 @@ void addAdviceCommands(CommandSet &set)
             return;
         }
         withLibrary(ctx, exitCode, StoreUse::OpenOnly, [&](DeviceStore &, const AdviceLibrary &library) -> Status {
-            const AdviceArticle *a = show->version ? library.find(show->id, *show->version) : library.latest(show->id);
-            if (!a)
-                return Error::notFound("no advice article " + show->id
-                                       + (show->version ? " version " + std::to_string(*show->version) : std::string())
-                                       + "; see 'advice list'");
+            auto found = library.article(show->id, show->version);
+            if (!found)
+                return Error{found.error().code, found.error().message + "; see 'advice list'"};
+            const AdviceArticle *a = *found;
             Json sections = Json::array();
             std::string text = a->title + "\n(" + a->id + " v" + std::to_string(a->version) + ", "
                 + std::string(toString(a->topic)) + ", for " + audiencesText(*a) + ", published " + a->published
@@ -199,13 +198,10 @@ void addAdviceCommands(CommandSet &set)
         input.addressText = give->address;
         input.reportId = give->report;
         withLibrary(ctx, exitCode, StoreUse::Initialised, [&](DeviceStore &store, const AdviceLibrary &library) -> Status {
-            if (give->version) {
-                input.articleVersion = *give->version;
-            } else if (const auto *latest = library.latest(input.articleId)) {
-                input.articleVersion = latest->version;
-            } else {
-                return Error::notFound("no advice article " + input.articleId + "; see 'advice list'");
-            }
+            auto article = library.article(input.articleId, give->version);
+            if (!article)
+                return Error{article.error().code, article.error().message + "; see 'advice list'"};
+            input.articleVersion = (*article)->version;
             AdviceStore advice(store, library);
             auto recorded = advice.record(input);
             if (!recorded)

@@ -129,6 +129,21 @@ const AdviceArticle *AdviceLibrary::find(std::string_view id, int version) const
     return v == it->second.end() ? nullptr : &v->second;
 }
 
+Result<const AdviceArticle *> AdviceLibrary::article(std::string_view id, std::optional<int> version) const
+{
+    if (const AdviceArticle *found = version ? find(id, *version) : latest(id))
+        return found;
+    // Ids come from outside: show only a bounded, printable part of one.
+    std::string shown(id.substr(0, 64));
+    for (char &c : shown)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F)
+            c = '?';
+    if (version && latest(id))
+        return Error::notFound("advice article " + shown + " has no version " + std::to_string(*version)
+                               + " in this library: update the app");
+    return Error::notFound("no advice article " + shown);
+}
+
 std::vector<const AdviceArticle *> AdviceLibrary::latestArticles() const
 {
     std::vector<const AdviceArticle *> out;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ public:
 
     const AdviceArticle *latest(std::string_view id) const;
     const AdviceArticle *find(std::string_view id, int version) const;
+    // The version a person asked for, or the latest when none is named: what
+    // is handed out or shown. NotFound names what is missing.
+    Result<const AdviceArticle *> article(std::string_view id, std::optional<int> version) const;
     // The latest version of every article, sorted by id.
     std::vector<const AdviceArticle *> latestArticles() const;
     // The latest versions on one topic, sorted by id.

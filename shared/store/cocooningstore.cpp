@@ -164,13 +164,10 @@ Result<CocooningVisitResult> CocooningStore::recordVisit(const std::string &oper
 
         AdviceGiven advice;
         advice.articleId = articleId.empty() ? m_settings.neighbourArticle : articleId;
-        if (articleVersion) {
-            advice.articleVersion = *articleVersion;
-        } else if (const auto *latest = m_advice.library().latest(advice.articleId)) {
-            advice.articleVersion = latest->version;
-        } else {
-            return Error::notFound("no advice article " + printable(advice.articleId));
-        }
+        auto article = m_advice.library().article(advice.articleId, articleVersion);
+        if (!article)
+            return article.error();
+        advice.articleVersion = (*article)->version;
         advice.recipient = RecipientKind::Neighbour;
         advice.mode = *mode;
         advice.addressText = target->houseNumber + " " + target->street;
@@ -213,13 +210,10 @@ Result<AdviceRecord> CocooningStore::recordVictimAdvice(const std::string &opera
             return op.error();
         AdviceGiven advice;
         advice.articleId = articleId.empty() ? m_settings.victimArticle : articleId;
-        if (articleVersion) {
-            advice.articleVersion = *articleVersion;
-        } else if (const auto *latest = m_advice.library().latest(advice.articleId)) {
-            advice.articleVersion = latest->version;
-        } else {
-            return Error::notFound("no advice article " + printable(advice.articleId));
-        }
+        auto article = m_advice.library().article(advice.articleId, articleVersion);
+        if (!article)
+            return article.error();
+        advice.articleVersion = (*article)->version;
         advice.recipient = RecipientKind::Victim;
         advice.mode = mode;
         advice.addressText = op->originAddress;

@@ -101,6 +101,28 @@ private slots:
         QVERIFY(!library->latest("no_such_article"));
     }
 
+    // What is handed out: the version asked for, or the latest.
+    void articleResolvesTheVersionToHandOut()
+    {
+        const auto library = AdviceLibrary::loadDirectory(testing::sourceFile(kBarnetAdvice));
+        QVERIFY(library.ok());
+        const auto latest = library->article("burglary_home_security", std::nullopt);
+        QVERIFY(latest.ok());
+        QCOMPARE((*latest)->version, 2);
+        const auto first = library->article("burglary_home_security", 1);
+        QVERIFY(first.ok());
+        QCOMPARE((*first)->version, 1);
+
+        const auto future = library->article("burglary_home_security", 3);
+        QVERIFY(!future.ok());
+        QVERIFY(future.error().code == ErrorCode::NotFound);
+        QVERIFY(mentions(future.error().message, "update the app"));
+        const auto unknown = library->article("no_such\narticle", std::nullopt);
+        QVERIFY(!unknown.ok());
+        QVERIFY(unknown.error().code == ErrorCode::NotFound);
+        QVERIFY(mentions(unknown.error().message, "no advice article no_such?article"));
+    }
+
     void shippedLibraryListsAndFiltersLatestVersions()
     {
         const auto library = AdviceLibrary::loadDirectory(testing::sourceFile(kBarnetAdvice));

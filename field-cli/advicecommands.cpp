@@ -25,23 +25,6 @@ std::string audiencesText(const AdviceArticle &a)
     return out;
 }
 
-Json adviceRecordJson(const AdviceRecord &r)
-{
-    const AdviceGiven &a = r.advice;
-    return Json{{"id", a.id},
-                {"article_id", a.articleId},
-                {"article_version", a.articleVersion},
-                {"recipient", toString(a.recipient)},
-                {"mode", toString(a.mode)},
-                {"address", textOrNull(a.addressText)},
-                {"ward_code", optionalText(r.wardCode)},
-                {"report_id", textOrNull(a.reportId)},
-                {"operation_id", textOrNull(a.operationId)},
-                {"target_id", textOrNull(a.targetId)},
-                {"given_by", a.givenBy},
-                {"given_by_role", toString(r.givenByRole)},
-                {"given_at", formatIsoTime(a.givenAt)}};
-}
 
 using StoreUse = FieldContext::StoreUse;
 

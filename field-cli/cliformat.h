@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "store/advicestore.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,9 @@ Json timeOrNull(const std::optional<TimestampMs> &time);
 Result<std::optional<TimestampMs>> parseOptionalTime(const std::string &text);
 
 // The advice article options, shared by the advice and cocooning commands.
+// One record of advice given, as every command prints it.
+Json adviceRecordJson(const AdviceRecord &record);
+
 Status checkArticleId(const std::string &id);
 Status checkArticleVersion(const std::optional<int> &version);
 

@@ -105,21 +105,6 @@ Json targetJson(const CocooningTarget &t)
                 {"distance_m", numberOrNull(t.distanceM)}};
 }
 
-Json adviceJson(const AdviceRecord &r)
-{
-    const AdviceGiven &a = r.advice;
-    return Json{{"id", a.id},
-                {"article_id", a.articleId},
-                {"article_version", a.articleVersion},
-                {"recipient", toString(a.recipient)},
-                {"mode", toString(a.mode)},
-                {"address", textOrNull(a.addressText)},
-                {"ward_code", optionalText(r.wardCode)},
-                {"operation_id", textOrNull(a.operationId)},
-                {"target_id", textOrNull(a.targetId)},
-                {"given_by", a.givenBy},
-                {"given_at", formatIsoTime(a.givenAt)}};
-}
 
 // An initialised store, the pack and its advice library, and the cocooning
 // store over them.
@@ -253,7 +238,7 @@ void addCocooningCommands(CommandSet &set)
                                               visit->version, *at);
             if (!done)
                 return done.error();
-            Json out = adviceJson(done->advice);
+            Json out = adviceRecordJson(done->advice);
             out["status"] = toString(done->status);
             out["coverage"] = coverageJson(done->coverage);
             ctx.print(out, "Recorded " + visit->outcome + " at " + done->advice.advice.addressText + " (" + done->advice.advice.id
@@ -291,7 +276,7 @@ void addCocooningCommands(CommandSet &set)
             auto done = cocooning.recordVictimAdvice(victim->operation, victim->article, victim->version, *mode, *at);
             if (!done)
                 return done.error();
-            ctx.print(adviceJson(*done), "Recorded advice to the victim " + done->advice.id + ": "
+            ctx.print(adviceRecordJson(*done), "Recorded advice to the victim " + done->advice.id + ": "
                                              + done->advice.articleId + " v"
                                              + std::to_string(done->advice.articleVersion));
             return {};
@@ -342,7 +327,7 @@ void addCocooningCommands(CommandSet &set)
             Json victimAdvice = Json::array();
             for (const auto &r : *given)
                 if (r.advice.recipient == RecipientKind::Victim) {
-                    victimAdvice.push_back(adviceJson(r));
+                    victimAdvice.push_back(adviceRecordJson(r));
                     text += "  victim advised " + formatIsoTime(r.advice.givenAt).substr(0, 16) + "Z: "
                         + r.advice.articleId + " v" + std::to_string(r.advice.articleVersion) + " ("
                         + std::string(toString(r.advice.mode)) + ")\n";

@@ -158,8 +158,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path, Durabi
 
 Database::~Database()
 {
-    for (auto &[sql, stmt] : m_raw)
-        sqlite3_finalize(stmt);
+    for (auto &[sql, stmt] : m_cache)
+        sqlite3_finalize(stmt->handle());
     sqlite3_close_v2(m_db);
 }
 
@@ -188,7 +188,6 @@ Result<Statement *> Database::prepare(const std::string &sql)
                            nullptr)
         != SQLITE_OK)
         return lastError("cannot prepare statement");
-    m_raw.emplace(sql, stmt);
     auto [it, inserted] = m_cache.emplace(sql, std::make_unique<Statement>(stmt));
     return it->second.get();
 }

@@ -47,6 +47,7 @@ public:
     std::optional<std::int64_t> columnOptionalInt(int column) const;
 
     void reset();
+    sqlite3_stmt *handle() const { return m_stmt; }
 
 private:
     sqlite3_stmt *m_stmt = nullptr;
@@ -107,8 +108,8 @@ private:
 
     sqlite3 *m_db = nullptr;
     std::string m_path;
+    // Prepared statements by SQL text; finalized with the connection.
     std::map<std::string, std::unique_ptr<Statement>, std::less<>> m_cache;
-    std::map<std::string, sqlite3_stmt *, std::less<>> m_raw;
 };
 
 } // namespace beatbook

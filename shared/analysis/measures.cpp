@@ -2,6 +2,7 @@
 
 #include "core/isotime.h"
 #include "datapack/datapack.h"
+#include "domain/names.h"
 #include "store/database.h"
 #include "store/query.h"
 
@@ -152,7 +153,8 @@ Result<Measures> computeMeasures(Database &db, const DataPack &pack, TimestampMs
             if (s.columnInt(10) != 0) {
                 ++m.reportsWithReporter;
                 const std::string status = s.columnText(11);
-                if (status == "resolved" || status == "reporter_informed" || status == "closed") {
+                if (status == toString(AsbStatus::Resolved) || status == toString(AsbStatus::ReporterInformed)
+                    || status == toString(AsbStatus::Closed)) {
                     ++m.reachedOutcome;
                     if (s.columnInt(12) != 0)
                         ++m.reporterInformed;
@@ -226,11 +228,11 @@ Result<Measures> computeMeasures(Database &db, const DataPack &pack, TimestampMs
                            it->second = at;
                        const double hours = static_cast<double>(at - logged) / kHourMs;
                        const std::string to = s.columnText(3);
-                       if (to == "triaged")
+                       if (to == toString(AsbStatus::Triaged))
                            triage.push_back(hours);
-                       else if (to == "assigned")
+                       else if (to == toString(AsbStatus::Assigned))
                            assignment.push_back(hours);
-                       else if (to == "closed")
+                       else if (to == toString(AsbStatus::Closed))
                            closure.push_back(hours);
                    });
     if (!read)

@@ -8,6 +8,8 @@ BEATBOOK_PACKAGES=(
   qt6-base-dev qt6-base-dev-tools
   libsqlite3-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
+  libprotobuf-dev protobuf-compiler libqrencode-dev libpng-dev libspdlog-dev
+  libclang-rt-14-dev libzbar-dev
 )
 
 beatbook_log() { printf '[beatbook] %s\n' "$*" >&2; }

@@ -1,0 +1,37 @@
+#pragma once
+
+#include "core/result.h"
+
+#include <string>
+#include <string_view>
+
+namespace beatbook {
+
+// A one-time enrolment code as typed by a person: 40 Crockford base32
+// characters in 8 groups of 5 ("K7QX2-..."), 200 bits. The first 80 bits are
+// the one-time secret; the other 120 are the start of the SHA-256 of the
+// server's certificate, so the typed code alone lets a device check it is
+// talking to the right server before it sends the secret: no CA file is
+// passed by hand.
+struct EnrolmentCode {
+    std::string secret;             // canonical text of the secret part (16 characters)
+    std::string fingerprintPrefix;  // raw 15 bytes
+};
+
+// certificateSha256 is the raw 32-byte digest; secretBytes is 10 random bytes.
+std::string formatEnrolmentCode(const std::string &secretBytes, const std::string &certificateSha256);
+// Tolerant of case, spaces and dashes, and of I/L for 1 and O for 0.
+Result<EnrolmentCode> parseEnrolmentCode(std::string_view typed);
+bool matchesCertificate(const EnrolmentCode &code, const std::string &certificateSha256);
+
+// What a QR code carries: "beatbook-enrol:1?server=HOST:PORT&code=CODE&fp=HEX64"
+// (the full certificate fingerprint).
+struct EnrolmentInvite {
+    std::string server;   // host:port
+    std::string code;     // the typed form
+    std::string certificateSha256;  // raw 32 bytes
+};
+std::string formatEnrolmentInvite(const EnrolmentInvite &invite);
+Result<EnrolmentInvite> parseEnrolmentInvite(std::string_view text);
+
+} // namespace beatbook

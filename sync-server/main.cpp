@@ -1,0 +1,2 @@
+// beatbook-sync-server: placeholder until the server runtime lands.
+int main() { return 1; }

@@ -1,0 +1,94 @@
+#include "server/serverdatabase.h"
+
+#include "store/migrations.h"
+
+#include <array>
+
+namespace beatbook {
+namespace {
+
+// Who may connect: users (roles and wards as in domain.md), their devices,
+// and one-time enrolment codes (only a hash of each secret is kept).
+constexpr std::string_view kServerVersion1 = R"SQL(
+CREATE TABLE server_meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    name       TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    wards      TEXT NOT NULL,
+    disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    user_name    TEXT NOT NULL REFERENCES users(name),
+    public_key   BLOB NOT NULL,
+    label        TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    enrolled_at  INTEGER NOT NULL,
+    last_seen_at INTEGER,
+    revoked_at   INTEGER
+) STRICT;
+CREATE INDEX devices_user ON devices (user_name);
+
+CREATE TABLE enrolment_codes (
+    secret_hash TEXT PRIMARY KEY,
+    user_name   TEXT NOT NULL REFERENCES users(name),
+    issued_at   INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    device_id   TEXT
+) STRICT;
+)SQL";
+
+constexpr std::array<ServerMigration, 1> kServerMigrations{{
+    {1, "server meta, users, devices, enrolment codes", kServerVersion1},
+}};
+
+Result<int> serverSchemaVersion(Database &db)
+{
+    if (auto ok = db.exec("CREATE TABLE IF NOT EXISTS server_schema (version INTEGER NOT NULL) STRICT"); !ok)
+        return ok.error();
+    auto version = db.queryInt("SELECT COALESCE(MAX(version), 0) FROM server_schema");
+    if (!version)
+        return version.error();
+    return static_cast<int>(*version);
+}
+
+} // namespace
+
+std::span<const ServerMigration> serverMigrations() { return kServerMigrations; }
+
+Result<std::unique_ptr<Database>> openServerDatabase(const std::string &path)
+{
+    auto db = Database::open(path, Database::Durability::Full);
+    if (!db)
+        return db.error();
+    if (auto ok = migrate(**db); !ok)
+        return ok.error();
+    auto current = serverSchemaVersion(**db);
+    if (!current)
+        return current.error();
+    if (*current > kServerMigrations.back().version)
+        return Error::storage("server database schema version " + std::to_string(*current)
+                              + " is newer than this server understands: update beatbook-sync-server");
+    for (const ServerMigration &step : kServerMigrations) {
+        if (step.version <= *current)
+            continue;
+        Status applied = (*db)->transaction([&]() -> Status {
+            if (auto ok = (*db)->exec(step.sql); !ok)
+                return Error::storage("server migration " + std::to_string(step.version)
+                                      + " failed: " + ok.error().message);
+            return (*db)->exec("INSERT INTO server_schema (version) VALUES (" + std::to_string(step.version) + ")");
+        });
+        if (!applied)
+            return applied.error();
+    }
+    return std::move(*db);
+}
+
+} // namespace beatbook

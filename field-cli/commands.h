@@ -26,5 +26,6 @@ void addAdviceCommands(CommandSet &set);    // advice list, show, give, history
 void addCocooningCommands(CommandSet &set); // cocoon plan, visit, advise-victim, show, close, list
 void addPatrolCommands(CommandSet &set);    // patrol start, observe, end, list, show
 void addReferralCommands(CommandSet &set);  // consent capture, withdraw, show; referral draft, steps, show, list
+void addSyncCommands(CommandSet &set);      // enrol, sync, status
 
 } // namespace beatbook::field

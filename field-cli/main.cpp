@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     addCocooningCommands(set);
     addPatrolCommands(set);
     addReferralCommands(set);
+    addSyncCommands(set);
 
     try {
         app.parse(argc, argv);

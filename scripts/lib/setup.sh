@@ -9,7 +9,7 @@ BEATBOOK_PACKAGES=(
   libsqlite3-dev libssl-dev libboost1.81-dev
   nlohmann-json3-dev libcli11-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libqrencode-dev libpng-dev libspdlog-dev
-  libclang-rt-14-dev libzbar-dev
+  libclang-rt-14-dev libzbar-dev zbar-tools
 )
 
 beatbook_log() { printf '[beatbook] %s\n' "$*" >&2; }

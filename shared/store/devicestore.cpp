@@ -8,6 +8,8 @@
 #include <openssl/hmac.h>
 
 #include <array>
+#include <filesystem>
+#include <system_error>
 
 namespace beatbook {
 namespace {
@@ -162,6 +164,69 @@ Result<DeviceProfile> DeviceStore::initialise(DeviceProfile profile)
     if (auto loaded = loadProfile(); !loaded)
         return loaded.error();
     return *m_profile;
+}
+
+Status DeviceStore::adoptIdentity(const DeviceProfile &identity)
+{
+    if (!m_profile)
+        return Error::notAllowed("the database is not initialised");
+    if (identity.deviceId.empty())
+        return Error::invalid("an enrolled identity needs a device id");
+    if (auto ok = checkText("user name", identity.userName, kMaxShortText); !ok)
+        return ok;
+    if (collapseSpaces(identity.userName).empty())
+        return Error::invalid("a user name is needed");
+    std::vector<unsigned char> check;
+    if (!fromHex(identity.matchKeyHex, check) || check.size() < 16)
+        return Error::invalid("the match key must be at least 16 bytes of lower-case hex");
+    nlohmann::json wards = identity.wards;
+    Status saved = m_db->transaction([&]() -> Status {
+        for (const auto &[key, value] :
+             {std::pair<std::string_view, std::string>{"device_id", identity.deviceId},
+              {"user_name", collapseSpaces(identity.userName)},
+              {"role", std::string(toString(identity.role))},
+              {"wards", wards.dump()},
+              {"match_key", identity.matchKeyHex}})
+            if (auto ok = putMeta(*m_db, key, value); !ok)
+                return ok;
+        return {};
+    });
+    if (!saved)
+        return saved;
+    return loadProfile();
+}
+
+Status DeviceStore::observeHlc(HlcTimestamp seen)
+{
+    if (!m_db)
+        return Error::notAllowed("the database was wiped");
+    if (seen <= m_hlc.last())
+        return {};
+    if (auto ok = putMeta(*m_db, "hlc_floor", toString(seen)); !ok)
+        return ok;
+    m_hlc.advanceTo(seen);
+    return {};
+}
+
+Status DeviceStore::wipe()
+{
+    if (!m_db)
+        return {};
+    const std::string path = m_db->path();
+    m_db.reset();
+    m_profile.reset();
+    if (path.empty() || path == ":memory:")
+        return {};
+    std::string failed;
+    for (const std::string &file : {path, path + "-wal", path + "-shm", path + "-journal"}) {
+        std::error_code error;
+        std::filesystem::remove(file, error);
+        if (error)
+            failed += (failed.empty() ? "" : ", ") + file;
+    }
+    if (!failed.empty())
+        return Error::io("could not delete " + failed);
+    return {};
 }
 
 Status DeviceStore::write(const std::function<Status(WriteTxn &)> &fn)

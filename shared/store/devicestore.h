@@ -39,6 +39,22 @@ public:
     // The profile; only valid when initialised.
     const DeviceProfile &profile() const { return *m_profile; }
 
+    // Replaces the identity with the one the sync server enrolled (or now
+    // reports): device id, user, role, wards and the partnership's match
+    // key. The pack directory stays. Refused when not initialised.
+    Status adoptIdentity(const DeviceProfile &identity);
+
+    // Moves the clock above a version received from elsewhere, so that the
+    // next local change orders after what this device has seen. Kept across
+    // restarts (device_meta hlc_floor); may run inside a transaction.
+    Status observeHlc(HlcTimestamp seen);
+
+    // Remote wipe: closes the database and deletes its files (the -wal and
+    // -shm with it). Afterwards the store holds nothing and refuses writes;
+    // db() must not be called again.
+    Status wipe();
+    bool isOpen() const { return m_db != nullptr; }
+
     // Runs fn in one transaction; nothing of it is kept if fn fails.
     Status write(const std::function<Status(WriteTxn &)> &fn);
 

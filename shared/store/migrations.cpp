@@ -291,9 +291,90 @@ CREATE TRIGGER patrol_observations_no_delete BEFORE DELETE ON patrol_observation
 BEGIN SELECT RAISE(ABORT, 'patrol observations are append-only'); END;
 )SQL";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Version 3 prepares the store for sync.
+// - The outbox remembers the record's version each update was based on
+//   (base_hlc: the server flags a field changed elsewhere since then as a
+//   conflict instead of overwriting it) and the server's answer: an accepted
+//   entry is removed, a rejected one stays, with its reason, for the user.
+// - Conflicts and review flags pulled from the server sit beside the
+//   records, not in them, so the record tables keep exactly the columns that
+//   sync (EntityCatalog reads them from the schema).
+// - A rebaseline (the user's scope changed) lists the records received
+//   again, so the ones not received can be swept once the pull completes.
+// - Evidential records still refuse every UPDATE and DELETE, except that a
+//   pull may remove records that have left the device's scope: the pull
+//   applier inserts the one row of sync_eviction and deletes it again inside
+//   its own transaction, so the allowance is never committed. (A trigger
+//   cannot read a per-connection variable in SQLite; a row can.)
+constexpr std::string_view kVersion3 = R"SQL(
+ALTER TABLE outbox ADD COLUMN base_hlc INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (state IN ('pending', 'rejected'));
+ALTER TABLE outbox ADD COLUMN reason TEXT;
+ALTER TABLE outbox ADD COLUMN answered_at INTEGER;
+CREATE INDEX outbox_state ON outbox (state, seq);
+
+-- Every value written concurrently to one field of a record, as the server
+-- holds them (a JSON array of {value, hlc, device_id}), until a supervisor
+-- resolves the conflict.
+CREATE TABLE sync_conflicts (
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    values_json TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (entity, entity_id, field)
+) STRICT;
+
+-- Records the server flagged for a supervisor's review.
+CREATE TABLE sync_review (
+    entity     TEXT NOT NULL,
+    entity_id  TEXT NOT NULL,
+    flagged_at INTEGER NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+) STRICT;
+
+-- Records received again during a rebaseline that has not completed yet.
+CREATE TABLE sync_rebaseline_seen (
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    PRIMARY KEY (entity, entity_id)
+) STRICT;
+
+CREATE TABLE sync_eviction (
+    id INTEGER PRIMARY KEY CHECK (id = 1)
+) STRICT;
+
+DROP TRIGGER report_events_no_delete;
+CREATE TRIGGER report_events_no_delete BEFORE DELETE ON report_events
+WHEN NOT EXISTS (SELECT 1 FROM sync_eviction)
+BEGIN SELECT RAISE(ABORT, 'report events are append-only'); END;
+
+DROP TRIGGER advice_given_no_delete;
+CREATE TRIGGER advice_given_no_delete BEFORE DELETE ON advice_given
+WHEN NOT EXISTS (SELECT 1 FROM sync_eviction)
+BEGIN SELECT RAISE(ABORT, 'advice given is an immutable record'); END;
+
+DROP TRIGGER consent_records_no_delete;
+CREATE TRIGGER consent_records_no_delete BEFORE DELETE ON consent_records
+WHEN NOT EXISTS (SELECT 1 FROM sync_eviction)
+BEGIN SELECT RAISE(ABORT, 'consent records are kept'); END;
+
+DROP TRIGGER referral_events_no_delete;
+CREATE TRIGGER referral_events_no_delete BEFORE DELETE ON referral_events
+WHEN NOT EXISTS (SELECT 1 FROM sync_eviction)
+BEGIN SELECT RAISE(ABORT, 'referral events are append-only'); END;
+
+DROP TRIGGER patrol_observations_no_delete;
+CREATE TRIGGER patrol_observations_no_delete BEFORE DELETE ON patrol_observations
+WHEN NOT EXISTS (SELECT 1 FROM sync_eviction)
+BEGIN SELECT RAISE(ABORT, 'patrol observations are append-only'); END;
+)SQL";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "device profile, people, ASB reports, report events, outbox", kVersion1},
     {2, "advice given, cocooning, consent, referrals, joint patrols", kVersion2},
+    {3, "sync: outbox answers and bases, conflicts, review flags, rebaseline, eviction", kVersion3},
 }};
 
 } // namespace

@@ -88,13 +88,16 @@ Status WriteTxn::insert(std::string_view table, const std::string &id, Fields fi
     (*stmt)->bind(index + 2, m_deviceId);
     if (auto ok = (*stmt)->run(); !ok)
         return ok;
-    return appendOutbox(table, id, "create", fields, stamp);
+    return appendOutbox(table, id, "create", fields, stamp, 0);
 }
 
 Status WriteTxn::update(std::string_view table, const std::string &id, Fields changed)
 {
     if (auto ok = checkFields(table, changed); !ok)
         return ok;
+    auto base = baseVersion(table, id);
+    if (!base)
+        return base.error();
     const HlcTimestamp stamp = m_hlc.tick();
 
     std::string sql = "UPDATE " + std::string(table) + " SET ";
@@ -120,14 +123,38 @@ Status WriteTxn::update(std::string_view table, const std::string &id, Fields ch
         return ok;
     if (m_db.changes() != 1)
         return Error::notFound("no " + std::string(table) + " record " + id);
-    return appendOutbox(table, id, "update", changed, stamp);
+    return appendOutbox(table, id, "update", changed, stamp, *base);
+}
+
+Result<std::uint64_t> WriteTxn::baseVersion(std::string_view table, const std::string &id)
+{
+    // The version this device last had from elsewhere: the row's hlc, unless
+    // changes to the record are still waiting to be sent. Then the row's hlc
+    // is this device's own unsent stamp, and a field another device set
+    // before it would pass for seen; the earliest waiting change's base is
+    // what this device has really seen. The server flags anything stamped
+    // after the base by another device as a conflict, so an older base can
+    // only flag more, never lose a value.
+    auto stmt = m_db.prepare("SELECT COALESCE((SELECT MIN(base_hlc) FROM outbox WHERE entity = ?1 AND entity_id = ?2 "
+                             "AND state = 'pending'), (SELECT hlc FROM " + std::string(table) + " WHERE id = ?2), 0)");
+    if (!stmt)
+        return stmt.error();
+    (*stmt)->bind(1, table).bind(2, id);
+    auto row = (*stmt)->step();
+    if (!row) {
+        (*stmt)->reset();
+        return row.error();
+    }
+    const std::int64_t base = *row ? (*stmt)->columnInt(0) : 0;
+    (*stmt)->reset();
+    return static_cast<std::uint64_t>(base);
 }
 
 Status WriteTxn::appendOutbox(std::string_view table, const std::string &id, std::string_view op,
-                              const Fields &fields, HlcTimestamp stamp)
+                              const Fields &fields, HlcTimestamp stamp, std::uint64_t baseHlc)
 {
     auto stmt = m_db.prepare("INSERT INTO outbox (change_id, entity, entity_id, op, fields, hlc, device_id, "
-                             "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                             "created_at, base_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!stmt)
         return stmt.error();
     return (*stmt)
@@ -139,6 +166,7 @@ Status WriteTxn::appendOutbox(std::string_view table, const std::string &id, std
         .bind(6, static_cast<std::int64_t>(stamp.value))
         .bind(7, m_deviceId)
         .bind(8, static_cast<std::int64_t>(m_clock.nowMs()))
+        .bind(9, static_cast<std::int64_t>(baseHlc))
         .run();
 }
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,8 @@ public:
     // transaction stamps them.
     Status insert(std::string_view table, const std::string &id, Fields fields);
     // Changes some fields of an existing record; fails if it does not exist.
+    // Its outbox entry records the version the change was based on
+    // (base_hlc), so the server can tell a concurrent change from a later one.
     Status update(std::string_view table, const std::string &id, Fields changed);
 
     Database &db() { return m_db; }
@@ -39,7 +43,8 @@ public:
 
 private:
     Status appendOutbox(std::string_view table, const std::string &id, std::string_view op,
-                        const Fields &fields, HlcTimestamp stamp);
+                        const Fields &fields, HlcTimestamp stamp, std::uint64_t baseHlc);
+    Result<std::uint64_t> baseVersion(std::string_view table, const std::string &id);
 
     Database &m_db;
     HybridLogicalClock &m_hlc;

@@ -2,6 +2,7 @@
 
 #include "core/result.h"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,8 +19,16 @@ struct EnrolmentCode {
     std::string fingerprintPrefix;  // raw 15 bytes
 };
 
+inline constexpr std::size_t kEnrolmentSecretBytes = 10;
+inline constexpr std::size_t kEnrolmentFingerprintPrefixBytes = 15;
+
 // certificateSha256 is the raw 32-byte digest; secretBytes is 10 random bytes.
+// Empty when either has the wrong size (a programming error, not input).
 std::string formatEnrolmentCode(const std::string &secretBytes, const std::string &certificateSha256);
+// The canonical text of a secret (16 characters, upper case, no dashes): what
+// parseEnrolmentCode gives as EnrolmentCode::secret and what the server hashes.
+// Empty when secretBytes is not 10 bytes.
+std::string enrolmentSecretText(const std::string &secretBytes);
 // Tolerant of case, spaces and dashes, and of I/L for 1 and O for 0.
 Result<EnrolmentCode> parseEnrolmentCode(std::string_view typed);
 bool matchesCertificate(const EnrolmentCode &code, const std::string &certificateSha256);
@@ -32,6 +41,10 @@ struct EnrolmentInvite {
     std::string certificateSha256;  // raw 32 bytes
 };
 std::string formatEnrolmentInvite(const EnrolmentInvite &invite);
+// Checks every part: the server address (sync/serveraddress.h), the code, a
+// 64-digit hex fingerprint, and that the code's fingerprint prefix matches it.
+// Parameters other than server, code and fp are ignored, so a later version
+// can add some; a version other than 1 is refused.
 Result<EnrolmentInvite> parseEnrolmentInvite(std::string_view text);
 
 } // namespace beatbook

@@ -1,5 +1,7 @@
 #include "sync/framecodec.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -8,6 +10,17 @@ namespace beatbook {
 namespace {
 
 std::string sizeText(std::size_t bytes) { return std::to_string(bytes) + " bytes"; }
+
+// protobuf writes parse problems to stderr itself; the codec already reports
+// them as values, and the server's log must stay structured.
+void quietProtobufLogging()
+{
+    static const bool quiet = [] {
+        google::protobuf::SetLogHandler(nullptr);
+        return true;
+    }();
+    (void)quiet;
+}
 
 } // namespace
 
@@ -47,6 +60,7 @@ Result<syncv1::Envelope> decodeFrameBody(std::span<const std::uint8_t> body)
 {
     if (body.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
         return Error::invalid("frame too large");
+    quietProtobufLogging();
     syncv1::Envelope envelope;
     if (!envelope.ParseFromArray(body.data(), static_cast<int>(body.size())))
         return Error::invalid("malformed frame: not a protocol message");

@@ -14,6 +14,12 @@ namespace beatbook {
 struct FieldStamp {
     std::uint64_t hlc = 0;
     std::string deviceId;
+    // In MergeState::stamps: the newest record version any writer of this
+    // field had seen (the highest base_hlc of the changes that wrote it,
+    // applied or not). A value stamped at or below it was seen and replaced
+    // by someone, so it is not concurrent. Keep it with the stamp; 0 in
+    // conflict values.
+    std::uint64_t seenHlc = 0;
     auto operator<=>(const FieldStamp &) const = default;
 };
 
@@ -47,6 +53,19 @@ struct MergeOutcome {
 //   out-of-order arrival end in the same state on every server.
 // A create fills every field (a create for a record that exists is merged
 // as an update with base 0 from the same device: a replay changes nothing).
+//
+// Precisely, per field: a write is replaced when a write of the same field
+// had seen it (its base >= the write's hlc) or the same device wrote the
+// field again later. The field keeps every write not replaced, one per
+// distinct value (the latest stamp for that value); two or more values are a
+// conflict. So the result depends only on the set of changes applied, not on
+// their order (key order of `fields` aside). A write that sees every value in
+// conflict resolves the conflict (see resolvesConflict).
 MergeOutcome mergeChange(const MergeState &current, const SyncChange &change);
+
+// Whether this change would end the conflict kept on `field`: it writes the
+// field having seen every value in conflict. Resolving is a supervisor's
+// decision (domain.md), so the validator asks this.
+bool resolvesConflict(const MergeState &current, const SyncChange &change, const std::string &field);
 
 } // namespace beatbook

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace beatbook {
 
@@ -26,8 +27,13 @@ struct SyncChange {
 };
 
 // Refused when a value is malformed (no value, a non-finite number, a
-// repeated field, an unknown op); domain checks come later.
+// repeated field, an unknown op, an id or entity outside checkSyncId, no seq
+// or hlc, a base_hlc not older than hlc); domain checks come later.
 Result<SyncChange> changeFromProto(const beatbook::sync::v1::Change &change, const std::string &deviceId);
 Status changeToProto(const SyncChange &change, beatbook::sync::v1::Change &out);
+
+// The rule every record id, change id and record-class name on the wire
+// follows: 1 to 64 characters of [0-9A-Za-z_-]. `what` names it in the error.
+Status checkSyncId(std::string_view what, std::string_view value);
 
 } // namespace beatbook

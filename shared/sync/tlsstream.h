@@ -58,7 +58,9 @@ public:
     TlsStream(const TlsStream &) = delete;
     TlsStream &operator=(const TlsStream &) = delete;
 
-    // For a client: the name sent as SNI (may be empty for an IP address).
+    // For a client: the server's host name or IP address. A DNS name is
+    // sent as SNI; with a CA (makeClientTlsContext(caPem)) the certificate
+    // must name it, and the handshake fails when no name was set.
     void setServerName(const std::string &name);
 
     boost::asio::awaitable<StreamResult<std::monostate>> handshake(std::chrono::milliseconds timeout);
@@ -77,6 +79,11 @@ public:
     boost::asio::awaitable<void> shutdown(std::chrono::milliseconds timeout);
     // Closes at once; pending operations end with Cancelled.
     void close();
+    // Ends a readFrame that is waiting for the first byte of a frame with
+    // Cancelled, at once, or the next one that would have to wait. A frame
+    // already under way is read whole. Lets a server stop idle sessions
+    // without cutting a frame in half. Call on the stream's executor.
+    void interruptIdleRead();
 
     // After the handshake: SHA-256 of the peer's certificate (DER), raw 32
     // bytes; empty when the peer sent none.
@@ -89,9 +96,20 @@ public:
     boost::asio::ip::tcp::socket &socket() { return m_socket; }
 
 private:
+    // Drives one OpenSSL call to completion on the non-blocking socket,
+    // waiting for readiness as OpenSSL asks, until the deadline.
+    template <typename Op>
+    boost::asio::awaitable<StreamResult<std::size_t>> runSsl(Op op, std::chrono::steady_clock::time_point deadline,
+                                                             const char *what);
+
     boost::asio::ip::tcp::socket m_socket;
     SslContextPtr m_context;
     SSL *m_ssl = nullptr;
+    bool m_failed = false;         // a fatal TLS or socket error: no close_notify
+    bool m_peerClosed = false;
+    bool m_serverNameSet = false;
+    bool m_idleWait = false;       // readFrame is waiting for a frame's first byte
+    bool m_interruptIdle = false;
 };
 
 // TLS 1.3 only, ALPN "beatbook/1" required, SSL_MODE_RELEASE_BUFFERS.

@@ -45,8 +45,54 @@ CREATE TABLE enrolment_codes (
 ) STRICT;
 )SQL";
 
-constexpr std::array<ServerMigration, 1> kServerMigrations{{
+// What sync needs beside the records themselves (which live in the store's
+// own tables). sync_records: per record, where it sits for scope decisions
+// (ward, the ward it left, who created it and on which device, which
+// records name a person),
+// the field stamps and kept conflicting values the merge needs, and its
+// place in the change feed. feed_seq is the rowid, so the feed is read in
+// table order and a record moves to the head by taking a new one; the
+// highest feed_seq is always the last handed out. sync_changes: the answer
+// given to each change, by device and seq, so a replay gets the same answer
+// and is applied once.
+constexpr std::string_view kServerVersion2 = R"SQL(
+CREATE TABLE sync_records (
+    feed_seq       INTEGER PRIMARY KEY,
+    entity         TEXT NOT NULL,
+    id             TEXT NOT NULL,
+    parent_id      TEXT,
+    ward_code      TEXT,
+    prev_ward_code TEXT,
+    owner_user     TEXT NOT NULL,
+    creator_device TEXT NOT NULL,
+    by_report      INTEGER NOT NULL DEFAULT 0 CHECK (by_report IN (0, 1)),
+    by_referral    INTEGER NOT NULL DEFAULT 0 CHECK (by_referral IN (0, 1)),
+    stamps         TEXT NOT NULL,
+    conflicts      TEXT,
+    needs_review   INTEGER NOT NULL DEFAULT 0 CHECK (needs_review IN (0, 1)),
+    version        INTEGER NOT NULL,
+    UNIQUE (entity, id)
+) STRICT;
+CREATE INDEX sync_records_parent ON sync_records (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX sync_records_review ON sync_records (entity) WHERE needs_review = 1;
+
+CREATE TABLE sync_changes (
+    device_id   TEXT NOT NULL,
+    seq         INTEGER NOT NULL CHECK (seq > 0),
+    change_id   TEXT NOT NULL,
+    entity      TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('accepted', 'rejected')),
+    reason      TEXT,
+    conflict    INTEGER NOT NULL DEFAULT 0 CHECK (conflict IN (0, 1)),
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, seq)
+) STRICT, WITHOUT ROWID;
+)SQL";
+
+constexpr std::array<ServerMigration, 2> kServerMigrations{{
     {1, "server meta, users, devices, enrolment codes", kServerVersion1},
+    {2, "sync records metadata, change feed, per-device answers", kServerVersion2},
 }};
 
 Result<int> serverSchemaVersion(Database &db)

@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <sys/wait.h>
@@ -203,6 +204,101 @@ private slots:
         clock.set(1767225600000 - 3600 * 1000); // the device clock went back an hour
         auto store = DeviceStore::open(path, clock, random);
         QVERIFY((*store)->lastHlc() >= last);
+    }
+
+    // Enrolment replaces the locally typed identity with the server's; the
+    // pack chosen at set-up stays.
+    void adoptsTheEnrolledIdentity()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("id.db").toStdString();
+        ManualClock clock(1767225600000);
+        SeededRandom random(3);
+        {
+            auto store = DeviceStore::open(path, clock, random);
+            QVERIFY(store.ok());
+            DeviceProfile enrolled = pcso();
+            enrolled.deviceId = "dev-1";
+            enrolled.matchKeyHex = std::string(64, '1');
+            QVERIFY(!(*store)->adoptIdentity(enrolled).ok()); // not initialised
+            DeviceProfile local = pcso();
+            local.packDirectory = "/packs/barnet";
+            QVERIFY((*store)->initialise(local).ok());
+            enrolled.userName = "pat";
+            enrolled.role = Role::Champion;
+            enrolled.wards = {"E05013630"};
+            QVERIFY((*store)->adoptIdentity(enrolled).ok());
+            QCOMPARE((*store)->profile().deviceId, std::string("dev-1"));
+            // Refused: nothing changes.
+            DeviceProfile bad = enrolled;
+            bad.matchKeyHex = "short";
+            QVERIFY(!(*store)->adoptIdentity(bad).ok());
+            bad = enrolled;
+            bad.deviceId.clear();
+            QVERIFY(!(*store)->adoptIdentity(bad).ok());
+            bad = enrolled;
+            bad.userName = " ";
+            QVERIFY(!(*store)->adoptIdentity(bad).ok());
+        }
+        auto store = DeviceStore::open(path, clock, random);
+        QVERIFY(store.ok());
+        const DeviceProfile &profile = (*store)->profile();
+        QCOMPARE(profile.deviceId, std::string("dev-1"));
+        QCOMPARE(profile.userName, std::string("pat"));
+        QVERIFY(profile.role == Role::Champion);
+        QVERIFY(profile.wards == std::vector<std::string>{"E05013630"});
+        QCOMPARE(profile.matchKeyHex, std::string(64, '1'));
+        QCOMPARE(profile.packDirectory, std::string("/packs/barnet"));
+    }
+
+    // A version received from another device moves the clock on, also
+    // across a restart with the wall clock set back.
+    void theClockResumesAboveWhatWasObserved()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("o.db").toStdString();
+        ManualClock clock(1767225600000);
+        SeededRandom random(3);
+        const HlcTimestamp seen = HlcTimestamp::from(1767225600000 + 86400000, 3);
+        {
+            auto store = DeviceStore::open(path, clock, random);
+            QVERIFY((*store)->initialise(pcso()).ok());
+            QVERIFY((*store)->observeHlc(seen).ok());
+            QVERIFY((*store)->lastHlc() >= seen);
+            // An older one changes nothing.
+            QVERIFY((*store)->observeHlc(HlcTimestamp::from(1000, 0)).ok());
+            QVERIFY((*store)->lastHlc() >= seen);
+        }
+        clock.set(1767225600000 - 3600 * 1000);
+        auto store = DeviceStore::open(path, clock, random);
+        QVERIFY((*store)->lastHlc() >= seen);
+    }
+
+    void wipeDeletesTheDatabaseFiles()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("w.db").toStdString();
+        ManualClock clock(1767225600000);
+        SeededRandom random(3);
+        auto store = DeviceStore::open(path, clock, random);
+        QVERIFY((*store)->initialise(pcso()).ok());
+        auto pack = DataPack::load(sourceFile("data/packs/barnet"));
+        QVERIFY(pack.ok());
+        AsbReportStore reports(**store, pack->wards());
+        QVERIFY(reports.log(sampleReport(1, clock.nowMs())).ok());
+        QVERIFY(std::filesystem::exists(path));
+        QVERIFY((*store)->wipe().ok());
+        QVERIFY(!(*store)->isOpen());
+        QVERIFY(!(*store)->isInitialised());
+        for (const std::string &file : {path, path + "-wal", path + "-shm"})
+            QVERIFY2(!std::filesystem::exists(file), file.c_str());
+        QVERIFY(!(*store)->write([](WriteTxn &) -> Status { return {}; }).ok());
+        QVERIFY((*store)->wipe().ok()); // again: nothing left to do
+        // Opening the path again starts an empty database.
+        auto fresh = DeviceStore::open(path, clock, random);
+        QVERIFY(fresh.ok());
+        QVERIFY(!(*fresh)->isInitialised());
+        QCOMPARE(rowCount((*fresh)->db(), "asb_reports"), 0);
     }
 
     // A writer killed with SIGKILL at arbitrary points loses nothing it had

@@ -10,10 +10,15 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+#include <string>
+#include <vector>
+
 using namespace beatbook;
 using beatbook::testing::fixture;
 using beatbook::testing::integrityCheck;
 using beatbook::testing::readFile;
+using beatbook::testing::tableDump;
 
 namespace {
 
@@ -110,6 +115,109 @@ private slots:
         QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox"), 6);
         QCOMPARE(count(db, "SELECT COUNT(*) FROM outbox WHERE entity = 'joint_patrols'"), 1);
         QCOMPARE(integrityCheck(db), std::string("ok"));
+    }
+
+    // A database that schema version 1 wrote reaches version 3 with every
+    // row kept: its unsent outbox entries wait as pending, based on nothing
+    // (base_hlc 0: the server then flags rather than overwrites any field
+    // changed elsewhere meanwhile).
+    void upgradesVersion1ToVersion3LosingNothing()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("v1.db").toStdString();
+        std::map<std::string, std::string> before;
+        {
+            auto db = Database::open(path);
+            QVERIFY(db.ok());
+            QVERIFY((*db)->exec(readFile(fixture("device-schema-v1.sql"))).ok());
+            QCOMPARE(*schemaVersion(**db), 1);
+            for (const char *table : {"device_meta", "people", "asb_reports", "report_events"})
+                before[table] = tableDump(**db, table);
+        }
+        auto db = Database::open(path);
+        QVERIFY(db.ok());
+        QVERIFY(migrate(**db, 3).ok());
+        QCOMPARE(*schemaVersion(**db), 3);
+        for (const auto &[table, dump] : before)
+            QCOMPARE(tableDump(**db, table), dump);
+        QCOMPARE(count(**db, "SELECT COUNT(*) FROM outbox"), 5);
+        QCOMPARE(count(**db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND base_hlc = 0 "
+                             "AND reason IS NULL AND answered_at IS NULL"), 5);
+        QCOMPARE(count(**db, "SELECT COUNT(*) FROM outbox WHERE seq = 4 AND entity = 'asb_reports' AND op = 'update' "
+                             "AND hlc = 115816896921600003"), 1);
+        for (const char *table : {"sync_conflicts", "sync_review", "sync_rebaseline_seen", "sync_eviction"})
+            QVERIFY2(tableExists(**db, table), table);
+        // The outbox's new state is checked by the database.
+        QVERIFY(!(*db)->exec("UPDATE outbox SET state = 'lost' WHERE seq = 1").ok());
+        QCOMPARE(integrityCheck(**db), std::string("ok"));
+    }
+
+    // Evidential records stay immutable after version 3: an ordinary UPDATE
+    // or DELETE is refused; only a delete made while sync_eviction holds its
+    // row (inside the pull applier's transaction) goes through.
+    void evidentialRecordsStayImmutable()
+    {
+        QTemporaryDir dir;
+        auto db = Database::open(dir.filePath("immutable.db").toStdString());
+        QVERIFY(db.ok());
+        QVERIFY(migrate(**db).ok());
+        Database &d = **db;
+        QVERIFY(d.exec("PRAGMA foreign_keys = OFF").ok());
+        QVERIFY(d.exec("INSERT INTO patrol_observations VALUES ('o1', 'p1', 1, 'seen', NULL, NULL, 'A', 1, 'd')").ok());
+        QVERIFY(d.exec("INSERT INTO report_events VALUES ('e1', 'r1', 'note', NULL, NULL, 'x', 1, 'A', 'pcso', 1, 'd')")
+                    .ok());
+        QVERIFY(d.exec("INSERT INTO referral_events VALUES ('f1', 'x1', 'drafted', 'sent', '', 1, 'A', 'pcso', 1, 'd')")
+                    .ok());
+        QVERIFY(d.exec("INSERT INTO advice_given (id, article_id, article_version, recipient_kind, mode, given_by, "
+                       "given_by_role, given_at, hlc, device_id) VALUES ('a1', 'burglary', 1, 'victim', 'in_person', "
+                       "'A', 'pcso', 1, 1, 'd')")
+                    .ok());
+        QVERIFY(d.exec("INSERT INTO consent_records (id, person_id, purpose, recipients, script_version, method, "
+                       "captured_by, captured_by_role, captured_at, capacity_concern, hlc, device_id) VALUES ('c1', "
+                       "'h1', 'hfsv', '[]', 'v1', 'verbal', 'A', 'pcso', 1, 0, 1, 'd')")
+                    .ok());
+        const std::vector<std::string> tables{"patrol_observations", "report_events", "referral_events", "advice_given",
+                                              "consent_records"};
+        for (const auto &table : tables) {
+            const Status deleted = d.exec("DELETE FROM " + table);
+            QVERIFY2(!deleted.ok(), table.c_str());
+            QCOMPARE(count(d, "SELECT COUNT(*) FROM " + table), 1);
+        }
+        for (const char *update : {"UPDATE patrol_observations SET text = 'changed'",
+                                   "UPDATE report_events SET text = 'changed'",
+                                   "UPDATE referral_events SET text = 'changed'",
+                                   "UPDATE advice_given SET mode = 'declined'",
+                                   "UPDATE consent_records SET purpose = 'changed'"})
+            QVERIFY2(!d.exec(update).ok(), update);
+        // A consent record still takes its withdrawal, once.
+        QVERIFY(d.exec("UPDATE consent_records SET withdrawn_at = 5, withdrawn_by = 'A' WHERE id = 'c1'").ok());
+        QVERIFY(!d.exec("UPDATE consent_records SET withdrawn_at = 6 WHERE id = 'c1'").ok());
+
+        // The eviction allowance, as the pull applier uses it: inside a
+        // transaction, removed before the commit.
+        const Status evicted = d.transaction([&]() -> Status {
+            if (auto ok = d.exec("INSERT INTO sync_eviction (id) VALUES (1)"); !ok)
+                return ok;
+            for (const auto &table : tables)
+                if (auto ok = d.exec("DELETE FROM " + table); !ok)
+                    return ok;
+            return d.exec("DELETE FROM sync_eviction");
+        });
+        QVERIFY2(evicted.ok(), evicted.ok() ? "" : evicted.error().message.c_str());
+        for (const auto &table : tables)
+            QCOMPARE(count(d, "SELECT COUNT(*) FROM " + table), 0);
+        // The allowance is one row, no more; and updates stay refused even
+        // while it is held.
+        QVERIFY(!d.exec("INSERT INTO sync_eviction (id) VALUES (2)").ok());
+        QVERIFY(d.exec("INSERT INTO patrol_observations VALUES ('o2', 'p1', 1, 'seen', NULL, NULL, 'A', 1, 'd')").ok());
+        const Status updated = d.transaction([&]() -> Status {
+            if (auto ok = d.exec("INSERT INTO sync_eviction (id) VALUES (1)"); !ok)
+                return ok;
+            return d.exec("UPDATE patrol_observations SET text = 'changed'");
+        });
+        QVERIFY(!updated.ok());
+        QCOMPARE(count(d, "SELECT COUNT(*) FROM sync_eviction"), 0);
+        QCOMPARE(count(d, "SELECT COUNT(*) FROM patrol_observations WHERE text = 'seen'"), 1);
     }
 
     void refusesANewerDatabase()

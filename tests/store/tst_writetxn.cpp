@@ -101,6 +101,53 @@ private slots:
         QCOMPARE(*ordered, 1);
     }
 
+    // An update's outbox entry records the version it was based on: the
+    // row's hlc before it, or while earlier changes to the record still wait
+    // to be sent, the base of the earliest of them (the row's hlc is then
+    // this device's own unsent stamp, not something it received).
+    void updateRecordsItsBase()
+    {
+        std::string id;
+        QVERIFY(m_store->write([&](WriteTxn &txn) {
+            id = txn.newId();
+            return txn.insert("joint_patrols", id, patrolFields(txn.now()));
+        }).ok());
+        Database &db = m_store->db();
+        QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox WHERE op = 'create'"), 0);
+        const auto created = *db.queryInt("SELECT hlc FROM joint_patrols");
+
+        auto update = [&](const char *participants) {
+            m_clock.advance(1000);
+            return m_store->write([&](WriteTxn &txn) {
+                Fields changed;
+                changed["participants"] = participants;
+                return txn.update("joint_patrols", id, changed);
+            });
+        };
+        // The create still waits: the update is based on it (nothing seen
+        // from elsewhere).
+        QVERIFY(update("[1]").ok());
+        QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox ORDER BY seq DESC LIMIT 1"), 0);
+
+        // Once sent and acknowledged, the row's version is the base.
+        QVERIFY(db.exec("DELETE FROM outbox").ok());
+        const auto afterFirst = *db.queryInt("SELECT hlc FROM joint_patrols");
+        QVERIFY(afterFirst > created);
+        QVERIFY(update("[2]").ok());
+        QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox ORDER BY seq DESC LIMIT 1"), afterFirst);
+        // A second update while the first waits keeps the first one's base.
+        QVERIFY(update("[3]").ok());
+        QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox ORDER BY seq DESC LIMIT 1"), afterFirst);
+        QVERIFY(*db.queryInt("SELECT hlc FROM joint_patrols") > afterFirst);
+
+        // A version received from the server (hlc set by the pull applier,
+        // no outbox entry) becomes the base; a rejected entry is no base.
+        QVERIFY(db.exec("UPDATE outbox SET state = 'rejected', reason = 'no'").ok());
+        QVERIFY(db.exec("UPDATE joint_patrols SET hlc = 424242424242").ok());
+        QVERIFY(update("[4]").ok());
+        QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox ORDER BY seq DESC LIMIT 1"), 424242424242);
+    }
+
     void updateOfAMissingRecordWritesNothing()
     {
         const auto before = allRowCounts(m_store->db());

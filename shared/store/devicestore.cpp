@@ -1,6 +1,7 @@
 #include "store/devicestore.h"
 
 #include "core/text.h"
+#include "store/devicemeta.h"
 #include "store/migrations.h"
 #include "store/query.h"
 
@@ -47,15 +48,6 @@ bool fromHex(std::string_view hex, std::vector<unsigned char> &out)
     return true;
 }
 
-Status putMeta(Database &db, std::string_view key, std::string_view value)
-{
-    auto stmt = db.prepare("INSERT INTO device_meta (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (!stmt)
-        return stmt.error();
-    return (*stmt)->bind(1, key).bind(2, value).run();
-}
-
 } // namespace
 
 DeviceStore::DeviceStore(std::unique_ptr<Database> db, const Clock &clock, RandomSource &random)
@@ -69,6 +61,11 @@ Result<std::unique_ptr<DeviceStore>> DeviceStore::open(const std::string &path, 
     auto db = Database::open(path, durability);
     if (!db)
         return db.error();
+    // Deleted and overwritten content is zeroed, not left in free space: a
+    // champion's device forgets victims' details once the server has them,
+    // and records that leave a device's scope must leave its file too.
+    if (auto ok = (*db)->exec("PRAGMA secure_delete = ON"); !ok)
+        return ok.error();
     if (auto migrated = migrate(**db); !migrated)
         return migrated.error();
     std::unique_ptr<DeviceStore> store(new DeviceStore(std::move(*db), clock, random));
@@ -155,7 +152,7 @@ Result<DeviceProfile> DeviceStore::initialise(DeviceProfile profile)
               {"pack_directory", profile.packDirectory},
               {"match_key", profile.matchKeyHex},
               {"created_at", std::to_string(m_clock.nowMs())}})
-            if (auto ok = putMeta(*m_db, key, value); !ok)
+            if (auto ok = putDeviceMeta(*m_db, key, value); !ok)
                 return ok;
         return {};
     });
@@ -187,7 +184,7 @@ Status DeviceStore::adoptIdentity(const DeviceProfile &identity)
               {"role", std::string(toString(identity.role))},
               {"wards", wards.dump()},
               {"match_key", identity.matchKeyHex}})
-            if (auto ok = putMeta(*m_db, key, value); !ok)
+            if (auto ok = putDeviceMeta(*m_db, key, value); !ok)
                 return ok;
         return {};
     });
@@ -202,7 +199,7 @@ Status DeviceStore::observeHlc(HlcTimestamp seen)
         return Error::notAllowed("the database was wiped");
     if (seen <= m_hlc.last())
         return {};
-    if (auto ok = putMeta(*m_db, "hlc_floor", toString(seen)); !ok)
+    if (auto ok = putDeviceMeta(*m_db, "hlc_floor", toString(seen)); !ok)
         return ok;
     m_hlc.advanceTo(seen);
     return {};

@@ -3,7 +3,10 @@
 #include "core/isotime.h"
 #include "core/text.h"
 #include "core/uuid.h"
+#include "store/namelist.h"
+#include "store/nullablefield.h"
 #include "store/query.h"
+#include "store/referralfields.h"
 
 #include <algorithm>
 #include <limits>
@@ -25,51 +28,6 @@ constexpr const char *kReferralColumns =
     "completed_at, withdrawn_at, escalated_at, escalated_from, decline_reason, updated_by, updated_at";
 
 constexpr const char *kEventColumns = "id, referral_id, from_status, to_status, text, at, author, author_role";
-
-Fields nullable(const std::string &text) { return text.empty() ? Fields(nullptr) : Fields(text); }
-Fields nullableTime(const std::optional<TimestampMs> &t) { return t ? Fields(*t) : Fields(nullptr); }
-
-template <typename E>
-Fields nullableName(const std::optional<E> &value)
-{
-    return value ? Fields(toString(*value)) : Fields(nullptr);
-}
-
-std::string dumpJson(const nlohmann::json &value)
-{
-    return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string riskFactorsJson(const RiskFactors &factors)
-{
-    nlohmann::json names = nlohmann::json::array();
-    for (auto factor : factors.toVector())
-        names.push_back(toString(factor));
-    return dumpJson(names);
-}
-
-std::string recipientsJson(const std::vector<ReferralRoute> &routes)
-{
-    nlohmann::json names = nlohmann::json::array();
-    for (auto route : routes)
-        names.push_back(toString(route));
-    return dumpJson(names);
-}
-
-// A JSON array of names as stored; nothing when the text is not one.
-std::optional<std::vector<std::string>> namesFromJson(const std::string &text)
-{
-    auto parsed = nlohmann::json::parse(text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_array())
-        return std::nullopt;
-    std::vector<std::string> names;
-    for (const auto &item : parsed) {
-        if (!item.is_string())
-            return std::nullopt;
-        names.push_back(item.get<std::string>());
-    }
-    return names;
-}
 
 template <typename E>
 bool readEnum(const Statement &row, int column, E &out)
@@ -102,15 +60,10 @@ Result<ConsentRecord> readConsent(const Statement &row)
     const Error bad = Error::storage("consent record " + c.id + " holds a value this build does not know");
     c.personId = row.columnText(1);
     c.purpose = row.columnText(2);
-    auto recipients = namesFromJson(row.columnText(3));
+    auto recipients = enumsFromJson<ReferralRoute>(row.columnText(3));
     if (!recipients)
         return bad;
-    for (const auto &name : *recipients) {
-        auto route = enumFromString<ReferralRoute>(name);
-        if (!route)
-            return bad;
-        c.recipients.push_back(*route);
-    }
+    c.recipients = std::move(*recipients);
     c.scriptVersion = row.columnText(4);
     if (!readEnum(row, 5, c.method))
         return bad;
@@ -198,58 +151,12 @@ Result<Referral> readReferral(const Statement &row)
     return r;
 }
 
-// Every column but id, hlc and device_id, named as in the table.
-Fields referralFields(const Referral &r)
-{
-    Fields f;
-    f["route"] = toString(r.route);
-    f["person_id"] = r.personId;
-    f["report_id"] = r.reportId ? Fields(*r.reportId) : Fields(nullptr);
-    f["address_text"] = nullable(r.addressText);
-    f["ward_code"] = nullable(r.wardCode);
-    f["risk_factors"] = riskFactorsJson(r.riskFactors);
-    f["priority_band"] = toString(r.priorityBand);
-    f["clutter_rating"] = r.clutterRating ? Fields(*r.clutterRating) : Fields(nullptr);
-    f["capacity_note"] = nullable(r.capacityNote);
-    f["status"] = toString(r.status);
-    f["consent_id"] = nullable(r.consentId);
-    const ReferralOverride none;
-    const ReferralOverride &ov = r.consentOverride ? *r.consentOverride : none;
-    const bool has = r.consentOverride.has_value();
-    f["override_justification"] = has ? Fields(ov.justification) : Fields(nullptr);
-    f["override_requested_by"] = has ? Fields(ov.requestedBy) : Fields(nullptr);
-    f["override_requested_by_role"] = has ? Fields(toString(ov.requestedByRole)) : Fields(nullptr);
-    f["override_requested_at"] = has ? Fields(ov.requestedAt) : Fields(nullptr);
-    f["override_approved_by"] = nullable(ov.approvedBy);
-    f["override_approved_by_role"] = nullableName(ov.approvedByRole);
-    f["override_approved_at"] = nullableTime(ov.approvedAt);
-    f["override_refused_by"] = nullable(ov.refusedBy);
-    f["override_refused_at"] = nullableTime(ov.refusedAt);
-    f["override_refusal_reason"] = nullable(ov.refusalReason);
-    f["created_by"] = r.createdBy;
-    f["created_by_role"] = toString(r.createdByRole);
-    f["created_at"] = r.createdAt;
-    f["deadline_at"] = nullableTime(r.deadlineAt);
-    f["acknowledge_by"] = nullableTime(r.acknowledgeBy);
-    f["sent_at"] = nullableTime(r.sentAt);
-    f["acknowledged_at"] = nullableTime(r.acknowledgedAt);
-    f["decided_at"] = nullableTime(r.decidedAt);
-    f["completed_at"] = nullableTime(r.completedAt);
-    f["withdrawn_at"] = nullableTime(r.withdrawnAt);
-    f["escalated_at"] = nullableTime(r.escalatedAt);
-    f["escalated_from"] = nullableName(r.escalatedFrom);
-    f["decline_reason"] = nullable(r.declineReason);
-    f["updated_by"] = r.updatedBy;
-    f["updated_at"] = r.updatedAt;
-    return f;
-}
-
 Fields consentFields(const ConsentRecord &c)
 {
     Fields f;
     f["person_id"] = c.personId;
     f["purpose"] = c.purpose;
-    f["recipients"] = recipientsJson(c.recipients);
+    f["recipients"] = enumsToJson(c.recipients);
     f["script_version"] = c.scriptVersion;
     f["method"] = toString(c.method);
     f["witness"] = nullable(c.witnessName);

@@ -2,6 +2,7 @@
 
 #include "core/uuid.h"
 #include "store/database.h"
+#include "store/rowsql.h"
 
 namespace beatbook {
 namespace {
@@ -64,21 +65,11 @@ Status WriteTxn::insert(std::string_view table, const std::string &id, Fields fi
         return ok;
     const HlcTimestamp stamp = m_hlc.tick();
 
-    std::string sql = "INSERT INTO " + std::string(table) + " (id";
-    std::string params = "?1";
-    int index = 1;
-    for (const auto &[column, value] : fields.items()) {
-        sql += ", " + column;
-        params += ", ?" + std::to_string(++index);
-    }
-    sql += ", hlc, device_id) VALUES (" + params + ", ?" + std::to_string(index + 1) + ", ?"
-        + std::to_string(index + 2) + ")";
-
-    auto stmt = m_db.prepare(sql);
+    auto stmt = m_db.prepare(insertRowSql(table, fields));
     if (!stmt)
         return stmt.error();
     (*stmt)->bind(1, id);
-    index = 1;
+    int index = 1;
     for (const auto &[column, value] : fields.items())
         if (auto ok = bindValue(**stmt, ++index, value); !ok) {
             (*stmt)->reset();
@@ -100,17 +91,10 @@ Status WriteTxn::update(std::string_view table, const std::string &id, Fields ch
         return base.error();
     const HlcTimestamp stamp = m_hlc.tick();
 
-    std::string sql = "UPDATE " + std::string(table) + " SET ";
-    int index = 0;
-    for (const auto &[column, value] : changed.items())
-        sql += column + " = ?" + std::to_string(++index) + ", ";
-    sql += "hlc = ?" + std::to_string(index + 1) + ", device_id = ?" + std::to_string(index + 2)
-        + " WHERE id = ?" + std::to_string(index + 3);
-
-    auto stmt = m_db.prepare(sql);
+    auto stmt = m_db.prepare(updateRowSql(table, changed));
     if (!stmt)
         return stmt.error();
-    index = 0;
+    int index = 0;
     for (const auto &[column, value] : changed.items())
         if (auto ok = bindValue(**stmt, ++index, value); !ok) {
             (*stmt)->reset();

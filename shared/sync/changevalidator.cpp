@@ -10,6 +10,8 @@
 #include "domain/recipientkind.h"
 #include "domain/referrallifecycle.h"
 #include "geo/wardcode.h"
+#include "store/namelist.h"
+#include "store/referralfields.h"
 
 #include <algorithm>
 #include <array>
@@ -77,21 +79,6 @@ std::string printable(std::string_view text)
 }
 
 std::string name(Role role) { return std::string(toString(role)); }
-
-// A JSON array of names, as the stores keep lists in one TEXT column.
-std::optional<std::vector<std::string>> namesFromJson(const std::string &text)
-{
-    auto parsed = nlohmann::json::parse(text, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_array())
-        return std::nullopt;
-    std::vector<std::string> names;
-    for (const auto &item : parsed) {
-        if (!item.is_string())
-            return std::nullopt;
-        names.push_back(item.get<std::string>());
-    }
-    return names;
-}
 
 // ---------------------------------------------------------------- the schema's rules
 
@@ -470,15 +457,10 @@ Result<ConsentRecord> consentFrom(const Fields &f, const std::string &id)
     const Error bad = Error::invalid("consent record " + id + " holds a value this build does not know");
     c.personId = textOf(member(f, "person_id"));
     c.purpose = textOf(member(f, "purpose"));
-    auto recipients = namesFromJson(textOf(member(f, "recipients")));
+    auto recipients = enumsFromJson<ReferralRoute>(textOf(member(f, "recipients")));
     if (!recipients)
         return bad;
-    for (const auto &route : *recipients) {
-        auto parsed = enumFromString<ReferralRoute>(route);
-        if (!parsed)
-            return bad;
-        c.recipients.push_back(*parsed);
-    }
+    c.recipients = std::move(*recipients);
     c.scriptVersion = textOf(member(f, "script_version"));
     if (!readEnum(f, "method", c.method))
         return bad;
@@ -567,39 +549,14 @@ Result<Referral> referralFrom(const Fields &f, const std::string &id)
     return r;
 }
 
-Fields nullable(const std::string &text) { return text.empty() ? Fields(nullptr) : Fields(text); }
-Fields nullableTime(const std::optional<TimestampMs> &t) { return t ? Fields(*t) : Fields(nullptr); }
-
 // The step columns of a referral as ReferralStore writes them.
 Fields referralStepFields(const Referral &r)
 {
+    const Fields all = referralFields(r);
     Fields f = Fields::object();
-    f["status"] = toString(r.status);
-    f["consent_id"] = nullable(r.consentId);
-    const ReferralOverride none;
-    const ReferralOverride &ov = r.consentOverride ? *r.consentOverride : none;
-    const bool has = r.consentOverride.has_value();
-    f["override_justification"] = has ? Fields(ov.justification) : Fields(nullptr);
-    f["override_requested_by"] = has ? Fields(ov.requestedBy) : Fields(nullptr);
-    f["override_requested_by_role"] = has ? Fields(toString(ov.requestedByRole)) : Fields(nullptr);
-    f["override_requested_at"] = has ? Fields(ov.requestedAt) : Fields(nullptr);
-    f["override_approved_by"] = nullable(ov.approvedBy);
-    f["override_approved_by_role"] = ov.approvedByRole ? Fields(toString(*ov.approvedByRole)) : Fields(nullptr);
-    f["override_approved_at"] = nullableTime(ov.approvedAt);
-    f["override_refused_by"] = nullable(ov.refusedBy);
-    f["override_refused_at"] = nullableTime(ov.refusedAt);
-    f["override_refusal_reason"] = nullable(ov.refusalReason);
-    f["acknowledge_by"] = nullableTime(r.acknowledgeBy);
-    f["sent_at"] = nullableTime(r.sentAt);
-    f["acknowledged_at"] = nullableTime(r.acknowledgedAt);
-    f["decided_at"] = nullableTime(r.decidedAt);
-    f["completed_at"] = nullableTime(r.completedAt);
-    f["withdrawn_at"] = nullableTime(r.withdrawnAt);
-    f["escalated_at"] = nullableTime(r.escalatedAt);
-    f["escalated_from"] = r.escalatedFrom ? Fields(toString(*r.escalatedFrom)) : Fields(nullptr);
-    f["decline_reason"] = nullable(r.declineReason);
-    f["updated_by"] = r.updatedBy;
-    f["updated_at"] = r.updatedAt;
+    for (const auto &[column, value] : all.items())
+        if (std::find(kReferralStepColumns.begin(), kReferralStepColumns.end(), column) != kReferralStepColumns.end())
+            f[column] = value;
     return f;
 }
 

@@ -86,6 +86,12 @@ public:
         co_await connection.finish();
         if (auto saved = saveLastSyncAt(m_store.db(), m_store.now()); !saved)
             co_return localFailure("could not record the sync", saved.error());
+        // Forgotten or evicted details still sit in older frames of the
+        // write-ahead log until a checkpoint: copy the log back and truncate
+        // it now, so they leave the device's files at once.
+        if (m_report.forgotten > 0 || m_report.recordsRemoved > 0)
+            if (auto ok = m_store.db().exec("PRAGMA wal_checkpoint(TRUNCATE)"); !ok)
+                co_return localFailure("could not clear forgotten details from the log", ok.error());
         report(SyncProgress::Phase::Done);
         co_return std::nullopt;
     }

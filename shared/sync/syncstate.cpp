@@ -2,6 +2,7 @@
 
 #include "crypto/certificates.h"
 #include "store/database.h"
+#include "store/devicemeta.h"
 #include "store/query.h"
 
 #include <charconv>
@@ -18,15 +19,6 @@ constexpr std::string_view kCursor = "sync_cursor";
 constexpr std::string_view kScopeToken = "sync_scope_token";
 constexpr std::string_view kLastSyncAt = "sync_last_at";
 constexpr std::string_view kRebaseline = "sync_rebaseline";
-
-Status putMeta(Database &db, std::string_view key, std::string_view value)
-{
-    auto stmt = db.prepare("INSERT INTO device_meta (key, value) VALUES (?1, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (!stmt)
-        return stmt.error();
-    return (*stmt)->bind(1, key).bind(2, value).run();
-}
 
 template <typename Int>
 bool parseInt(const std::string &text, Int &out)
@@ -100,7 +92,7 @@ Status saveSyncEnrolment(Database &db, const SyncState &state)
               {kCursor, "0"},
               {kScopeToken, ""},
               {kRebaseline, "0"}})
-            if (auto ok = putMeta(db, key, value); !ok)
+            if (auto ok = putDeviceMeta(db, key, value); !ok)
                 return ok;
         return {};
     });
@@ -108,13 +100,13 @@ Status saveSyncEnrolment(Database &db, const SyncState &state)
 
 Status saveSyncCursor(Database &db, std::uint64_t cursor, const std::string &scopeToken)
 {
-    if (auto ok = putMeta(db, kCursor, std::to_string(cursor)); !ok)
+    if (auto ok = putDeviceMeta(db, kCursor, std::to_string(cursor)); !ok)
         return ok;
-    return putMeta(db, kScopeToken, scopeToken);
+    return putDeviceMeta(db, kScopeToken, scopeToken);
 }
 
-Status saveRebaselineActive(Database &db, bool active) { return putMeta(db, kRebaseline, active ? "1" : "0"); }
+Status saveRebaselineActive(Database &db, bool active) { return putDeviceMeta(db, kRebaseline, active ? "1" : "0"); }
 
-Status saveLastSyncAt(Database &db, TimestampMs at) { return putMeta(db, kLastSyncAt, std::to_string(at)); }
+Status saveLastSyncAt(Database &db, TimestampMs at) { return putDeviceMeta(db, kLastSyncAt, std::to_string(at)); }
 
 } // namespace beatbook

@@ -1,6 +1,7 @@
 #include "server/sqlitesyncstorage.h"
 
 #include "store/query.h"
+#include "store/rowsql.h"
 #include "sync/changevalidator.h"
 #include "sync/fieldcodec.h"
 #include "sync/localchecksum.h"
@@ -807,25 +808,17 @@ Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &
 WriteOutcome UploadApplier::insertRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
                                          const Fields &fields, std::uint64_t version, const std::string &deviceId)
 {
-    std::string sql = "INSERT INTO " + std::string(info.name) + " (id";
-    std::string params = "?1";
-    int index = 1;
-    for (const auto &[column, value] : fields.items()) {
-        // The validator checked the columns; the catalog is checked again so
-        // that nothing from outside ever becomes SQL.
+    // The validator checked the columns; the catalog is checked again so
+    // that nothing from outside ever becomes SQL.
+    for (const auto &[column, value] : fields.items())
         if (isSyncColumn(column) || columns.find(column) == columns.end())
             return WriteOutcome{false, "the record has a field that does not exist: " + column, std::nullopt};
-        sql += ", " + column;
-        params += ", ?" + std::to_string(++index);
-    }
-    sql += ", hlc, device_id) VALUES (" + params + ", ?" + std::to_string(index + 1) + ", ?"
-        + std::to_string(index + 2) + ")";
-    auto stmt = m_db.prepare(sql);
+    auto stmt = m_db.prepare(insertRowSql(info.name, fields));
     if (!stmt)
         return WriteOutcome{false, {}, stmt.error()};
     sqlite3_stmt *raw = (*stmt)->handle();
     int rc = sqlite3_bind_text64(raw, 1, id.data(), id.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    index = 1;
+    int index = 1;
     for (const auto &[column, value] : fields.items())
         if (rc == SQLITE_OK)
             rc = bindField(raw, ++index, value);
@@ -843,21 +836,15 @@ WriteOutcome UploadApplier::insertRecord(const EntityInfo &info, const ColumnMap
 WriteOutcome UploadApplier::updateRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
                                          const Fields &changed, std::uint64_t version, const std::string &deviceId)
 {
-    std::string sql = "UPDATE " + std::string(info.name) + " SET ";
-    int index = 0;
-    for (const auto &[column, value] : changed.items()) {
+    for (const auto &[column, value] : changed.items())
         if (isSyncColumn(column) || columns.find(column) == columns.end())
             return WriteOutcome{false, "the record has a field that does not exist: " + column, std::nullopt};
-        sql += column + " = ?" + std::to_string(++index) + ", ";
-    }
-    sql += "hlc = ?" + std::to_string(index + 1) + ", device_id = ?" + std::to_string(index + 2) + " WHERE id = ?"
-        + std::to_string(index + 3);
-    auto stmt = m_db.prepare(sql);
+    auto stmt = m_db.prepare(updateRowSql(info.name, changed));
     if (!stmt)
         return WriteOutcome{false, {}, stmt.error()};
     sqlite3_stmt *raw = (*stmt)->handle();
     int rc = SQLITE_OK;
-    index = 0;
+    int index = 0;
     for (const auto &[column, value] : changed.items())
         if (rc == SQLITE_OK)
             rc = bindField(raw, ++index, value);

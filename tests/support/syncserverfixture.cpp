@@ -105,7 +105,8 @@ Status SyncServerFixture::revokeDevice(const std::string &deviceId)
 
 Status SyncServerFixture::setUserDisabled(const std::string &name, bool disabled)
 {
-    auto done = admin({QStringLiteral("user"), disabled ? QStringLiteral("disable") : QStringLiteral("enable"), q(name)});
+    const QString command = disabled ? QStringLiteral("disable") : QStringLiteral("enable");
+    auto done = admin({QStringLiteral("user"), command, q(name)});
     if (!done)
         return done.error();
     return {};
@@ -210,7 +211,10 @@ std::string SyncServerFixture::caCertificatePem() const { return readFile(dataDi
 
 std::string SyncServerFixture::serverCertificatePem() const { return readFile(dataDir() + "/tls/server.crt"); }
 
-std::string SyncServerFixture::log() const { return readFile(m_dir.filePath(QString::fromLatin1(kLogFile)).toStdString()); }
+std::string SyncServerFixture::log() const
+{
+    return readFile(m_dir.filePath(QString::fromLatin1(kLogFile)).toStdString());
+}
 
 std::string SyncServerFixture::logTail(std::size_t lines) const
 {

@@ -221,23 +221,35 @@ private:
     asio::awaitable<Failure> pull(SyncConnection &connection)
     {
         PullApplier applier(m_store, m_catalog);
+        auto state = loadSyncState(m_store.db());
+        if (!state)
+            co_return localFailure("could not read the sync state", state.error());
+        std::uint64_t requestedCursor = state->cursor;
+        std::string scopeToken = state->scopeToken;
+        if (auto failed = co_await requestPage(connection, requestedCursor, scopeToken))
+            co_return failed;
         for (;;) {
             if (auto stop = cancelled())
                 co_return stop;
-            auto state = loadSyncState(m_store.db());
-            if (!state)
-                co_return localFailure("could not read the sync state", state.error());
-            syncv1::Envelope envelope;
-            auto *request = envelope.mutable_pull_request();
-            request->set_cursor(state->cursor);
-            request->set_max_records(m_settings.pageRecords);
-            request->set_scope_token(state->scopeToken);
-            if (auto failed = co_await connection.send(envelope))
-                co_return failed;
             auto received = co_await expect(connection, syncv1::Envelope::kPullPage, "a page of records");
             if (auto *failed = std::get_if<SessionFailure>(&received))
                 co_return std::move(*failed);
             const auto &page = std::get<syncv1::Envelope>(received).pull_page();
+            const bool more = !page.complete();
+            if (more && page.records_size() == 0 && !page.rebaseline() && page.next_cursor() <= requestedCursor)
+                co_return protocolFailure("the sync server's feed did not move on");
+            // Ask for the next page before writing this one, so the server
+            // reads and sends it while the device applies. The request names
+            // the cursor and scope token the applier stores with this page;
+            // if applying fails the session ends and the stored cursor stays
+            // where it was.
+            if (more) {
+                requestedCursor = page.next_cursor();
+                if (!page.scope_token().empty())
+                    scopeToken = page.scope_token();
+                if (auto failed = co_await requestPage(connection, requestedCursor, scopeToken))
+                    co_return failed;
+            }
             auto applied = applier.apply(page);
             if (!applied)
                 co_return localFailure("could not apply what the server sent", applied.error());
@@ -245,11 +257,19 @@ private:
             m_report.recordsRemoved += applied->removed + applied->swept;
             m_report.forgotten += applied->forgotten;
             report(SyncProgress::Phase::Downloading);
-            if (page.complete())
+            if (!more)
                 co_return std::nullopt;
-            if (page.records_size() == 0 && !page.rebaseline() && page.next_cursor() <= state->cursor)
-                co_return protocolFailure("the sync server's feed did not move on");
         }
+    }
+
+    asio::awaitable<Failure> requestPage(SyncConnection &connection, std::uint64_t cursor, const std::string &scopeToken)
+    {
+        syncv1::Envelope envelope;
+        auto *request = envelope.mutable_pull_request();
+        request->set_cursor(cursor);
+        request->set_max_records(m_settings.pageRecords);
+        request->set_scope_token(scopeToken);
+        co_return co_await connection.send(envelope);
     }
 
     asio::awaitable<Failure> verify(SyncConnection &connection)

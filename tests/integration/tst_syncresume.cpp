@@ -310,6 +310,11 @@ private slots:
             // The progress the client last reported before the cut: shows
             // the cut landed where it was meant to.
             const char *reached;
+            // Also accepted: the client asks for the next page before it
+            // applies (and reports) the current one, so the proxy may have
+            // passed on part of the next page by the time a page's progress
+            // is measured, and a cut meant for one page can land in the next.
+            const char *orReached = nullptr;
         };
         const Mark &lastAnswer = answers.back();
         const Mark &lastPage = pages.back();
@@ -324,7 +329,7 @@ private slots:
             {D::Downstream, answers[1].downstream, 0, "inside the second batch's answers", "uploading"},
             {D::Downstream, lastAnswer.downstream, 0, "inside the last batch's answers", "uploading"},
             {D::Upstream, lastAnswer.upstream + 1, 0, "inside the first pull request", "uploading"},
-            {D::Downstream, pages[0].downstream, 0, "inside the first page", "uploading"},
+            {D::Downstream, pages[0].downstream, 0, "inside the first page", "uploading", "downloading"},
             {D::Downstream, pages[1].downstream, 0, "inside the second page", "downloading"},
             {D::Upstream, pages[1].upstream + 1, 0, "inside the third pull request", "downloading"},
             {D::Downstream, lastPage.downstream, 0, "inside the last page", "downloading"},
@@ -359,7 +364,7 @@ private slots:
                     break;
                 }
             phasesCut.insert(reached);
-            QVERIFY2(reached == cut.reached, (label + ": the cut came when the client had reached " + reached).c_str());
+            QVERIFY2(reached == cut.reached || (cut.orReached && reached == cut.orReached), (label + ": the cut came when the client had reached " + reached).c_str());
 
             QCOMPARE(rowCount(pat.db(), "outbox"), 0);
             auto serverDb = w.server.openDatabase();

@@ -9,47 +9,13 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "certificatecheck.h"
+
 #include <memory>
 
 using namespace beatbook;
 
 namespace {
-
-struct X509Free {
-    void operator()(X509 *p) const { X509_free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-X509Ptr parse(const std::string &pem)
-{
-    BIO *bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-    X509Ptr cert(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr));
-    BIO_free(bio);
-    return cert;
-}
-
-// Verifies leaf against ca as a TLS client would, for a host name or an IP.
-bool verifies(const std::string &caPem, const std::string &leafPem, const std::string &host, bool isIp)
-{
-    auto ca = parse(caPem);
-    auto leaf = parse(leafPem);
-    if (!ca || !leaf)
-        return false;
-    X509_STORE *store = X509_STORE_new();
-    X509_STORE_add_cert(store, ca.get());
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    X509_STORE_CTX_init(ctx, store, leaf.get(), nullptr);
-    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    if (isIp)
-        X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
-    else
-        X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
-    const bool ok = X509_verify_cert(ctx) == 1;
-    X509_STORE_CTX_free(ctx);
-    X509_STORE_free(store);
-    return ok;
-}
 
 const std::vector<std::string> kDns{"sync.example.org", "localhost"};
 const std::vector<std::string> kIps{"127.0.0.1", "::1"};
@@ -65,7 +31,7 @@ private slots:
         QVERIFY2(ca.ok(), ca.ok() ? "" : ca.error().message.c_str());
         QVERIFY(ca->certificatePem.starts_with("-----BEGIN CERTIFICATE-----"));
         QVERIFY(ca->privateKeyPem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        auto cert = parse(ca->certificatePem);
+        auto cert = testing::parseCertificate(ca->certificatePem);
         QVERIFY(cert);
         QCOMPARE(X509_check_ca(cert.get()), 1);
         // Self-signed, ECDSA P-256.
@@ -84,15 +50,15 @@ private slots:
         QVERIFY(ca.ok());
         auto server = issueServerCertificate(*ca, kDns, kIps);
         QVERIFY2(server.ok(), server.ok() ? "" : server.error().message.c_str());
-        QVERIFY(verifies(ca->certificatePem, server->certificatePem, "sync.example.org", false));
-        QVERIFY(verifies(ca->certificatePem, server->certificatePem, "localhost", false));
-        QVERIFY(verifies(ca->certificatePem, server->certificatePem, "127.0.0.1", true));
-        QVERIFY(verifies(ca->certificatePem, server->certificatePem, "::1", true));
+        QVERIFY(testing::verifiesFor(ca->certificatePem, server->certificatePem, "sync.example.org", false));
+        QVERIFY(testing::verifiesFor(ca->certificatePem, server->certificatePem, "localhost", false));
+        QVERIFY(testing::verifiesFor(ca->certificatePem, server->certificatePem, "127.0.0.1", true));
+        QVERIFY(testing::verifiesFor(ca->certificatePem, server->certificatePem, "::1", true));
         // Names it does not carry fail, so the checks above can fail.
-        QVERIFY(!verifies(ca->certificatePem, server->certificatePem, "evil.example.org", false));
-        QVERIFY(!verifies(ca->certificatePem, server->certificatePem, "10.0.0.1", true));
+        QVERIFY(!testing::verifiesFor(ca->certificatePem, server->certificatePem, "evil.example.org", false));
+        QVERIFY(!testing::verifiesFor(ca->certificatePem, server->certificatePem, "10.0.0.1", true));
 
-        auto cert = parse(server->certificatePem);
+        auto cert = testing::parseCertificate(server->certificatePem);
         QVERIFY(cert);
         QCOMPARE(X509_check_ca(cert.get()), 0);
         QVERIFY((X509_get_extended_key_usage(cert.get()) & XKU_SSL_SERVER) != 0);
@@ -106,7 +72,7 @@ private slots:
         QVERIFY(ca.ok() && other.ok());
         auto server = issueServerCertificate(*ca, kDns, kIps);
         QVERIFY(server.ok());
-        QVERIFY(!verifies(other->certificatePem, server->certificatePem, "localhost", false));
+        QVERIFY(!testing::verifiesFor(other->certificatePem, server->certificatePem, "localhost", false));
     }
 
     void serialsAndKeysAreFresh()
@@ -116,8 +82,8 @@ private slots:
         auto a = issueServerCertificate(*ca, kDns, kIps);
         auto b = issueServerCertificate(*ca, kDns, kIps);
         QVERIFY(a.ok() && b.ok());
-        auto ca1 = parse(a->certificatePem);
-        auto ca2 = parse(b->certificatePem);
+        auto ca1 = testing::parseCertificate(a->certificatePem);
+        auto ca2 = testing::parseCertificate(b->certificatePem);
         QVERIFY(ASN1_INTEGER_cmp(X509_get0_serialNumber(ca1.get()), X509_get0_serialNumber(ca2.get())) != 0);
         QVERIFY(a->privateKeyPem != b->privateKeyPem);
         QVERIFY(*certificateSha256(a->certificatePem) != *certificateSha256(b->certificatePem));
@@ -131,7 +97,7 @@ private slots:
         QVERIFY(fp.ok());
         QCOMPARE(fp->size(), std::size_t{32});
 
-        auto cert = parse(ca->certificatePem);
+        auto cert = testing::parseCertificate(ca->certificatePem);
         unsigned char *der = nullptr;
         const int derLength = i2d_X509(cert.get(), &der);
         QVERIFY(derLength > 0);
@@ -192,7 +158,7 @@ private slots:
         QVERIFY(ca.ok());
         auto server = issueServerCertificate(*ca, {}, {"::1"});
         QVERIFY(server.ok());
-        QVERIFY(verifies(ca->certificatePem, server->certificatePem, "::1", true));
+        QVERIFY(testing::verifiesFor(ca->certificatePem, server->certificatePem, "::1", true));
     }
 
     void refusesABrokenAuthority()

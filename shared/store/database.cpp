@@ -177,14 +177,14 @@ Status Database::exec(std::string_view sql)
     return {};
 }
 
-Result<Statement *> Database::prepare(const std::string &sql)
+Result<Statement *> Database::prepare(std::string_view sql)
 {
     if (auto found = m_cache.find(sql); found != m_cache.end()) {
         found->second->reset();
         return found->second.get();
     }
     sqlite3_stmt *stmt = nullptr;
-    if (sqlite3_prepare_v3(m_db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+    if (sqlite3_prepare_v3(m_db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                            nullptr)
         != SQLITE_OK)
         return lastError("cannot prepare statement");

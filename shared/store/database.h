@@ -3,11 +3,12 @@
 #include "core/result.h"
 
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -73,7 +74,7 @@ public:
 
     Status exec(std::string_view sql);
     // A cached statement, reset and with bindings cleared.
-    Result<Statement *> prepare(const std::string &sql);
+    Result<Statement *> prepare(std::string_view sql);
 
     // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails.
     // Inside an open transaction it nests as a savepoint, so a caller can
@@ -108,8 +109,13 @@ private:
 
     sqlite3 *m_db = nullptr;
     std::string m_path;
+    // Looks SQL text up without copying it into a std::string first.
+    struct SqlHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+    };
     // Prepared statements by SQL text; finalized with the connection.
-    std::map<std::string, std::unique_ptr<Statement>, std::less<>> m_cache;
+    std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> m_cache;
 };
 
 } // namespace beatbook

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -57,7 +58,7 @@ private:
 // Prepares sql, binds its parameters and runs body(Statement &) on it; the
 // statement is reset when body returns, whichever way. body returns a Result.
 template <typename Bind, typename Body>
-auto withBoundStatement(Database &db, const std::string &sql, Bind &&bind, Body &&body)
+auto withBoundStatement(Database &db, std::string_view sql, Bind &&bind, Body &&body)
     -> std::invoke_result_t<Body &, Statement &>
 {
     auto stmt = db.prepare(sql);
@@ -73,7 +74,7 @@ auto withBoundStatement(Database &db, const std::string &sql, Bind &&bind, Body 
 // Runs the query and calls visit(const Statement&) for every row. visit may
 // return void, or a Status whose failure stops the query and is returned.
 template <typename Bind, typename Visit>
-Status forEachRow(Database &db, const std::string &sql, Bind &&bind, Visit &&visit)
+Status forEachRow(Database &db, std::string_view sql, Bind &&bind, Visit &&visit)
 {
     return query_detail::withBoundStatement(db, sql, std::forward<Bind>(bind), [&](Statement &statement) -> Status {
         for (;;) {
@@ -94,7 +95,7 @@ Status forEachRow(Database &db, const std::string &sql, Bind &&bind, Visit &&vis
 
 // Every row of the query, read by `read`, in the query's order.
 template <typename Bind, typename Read>
-auto readRows(Database &db, const std::string &sql, Bind &&bind, Read &&read)
+auto readRows(Database &db, std::string_view sql, Bind &&bind, Read &&read)
     -> Result<std::vector<typename query_detail::RowReadOf<Read>::Value>>
 {
     using Row = query_detail::RowReadOf<Read>;
@@ -118,7 +119,7 @@ auto readRows(Database &db, const std::string &sql, Bind &&bind, Read &&read)
 // The first row of the query, or nothing when it has none. Meant for queries
 // that select at most one row (by primary key); any further rows are not read.
 template <typename Bind, typename Read>
-auto readOptionalRow(Database &db, const std::string &sql, Bind &&bind, Read &&read)
+auto readOptionalRow(Database &db, std::string_view sql, Bind &&bind, Read &&read)
     -> Result<std::optional<typename query_detail::RowReadOf<Read>::Value>>
 {
     using Row = query_detail::RowReadOf<Read>;
@@ -144,7 +145,7 @@ auto readOptionalRow(Database &db, const std::string &sql, Bind &&bind, Read &&r
 // The one row the query selects, or Error::notFound(notFoundMessage) when
 // there is none: the message names the record the caller asked for.
 template <typename Bind, typename Read>
-auto readOneRow(Database &db, const std::string &sql, Bind &&bind, Read &&read, std::string notFoundMessage)
+auto readOneRow(Database &db, std::string_view sql, Bind &&bind, Read &&read, std::string notFoundMessage)
     -> Result<typename query_detail::RowReadOf<Read>::Value>
 {
     auto found = readOptionalRow(db, sql, std::forward<Bind>(bind), std::forward<Read>(read));
@@ -157,7 +158,7 @@ auto readOneRow(Database &db, const std::string &sql, Bind &&bind, Read &&read, 
 
 // Whether the query selects any row.
 template <typename Bind>
-Result<bool> hasRow(Database &db, const std::string &sql, Bind &&bind)
+Result<bool> hasRow(Database &db, std::string_view sql, Bind &&bind)
 {
     auto found = readOptionalRow(db, sql, std::forward<Bind>(bind), [](const Statement &) { return true; });
     if (!found)

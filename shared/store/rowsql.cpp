@@ -2,28 +2,39 @@
 
 namespace beatbook {
 
-std::string insertRowSql(std::string_view table, const Fields &fields)
+std::string insertRowSql(std::string_view table, std::span<const std::string_view> columns)
 {
-    std::string sql = "INSERT INTO " + std::string(table) + " (id";
+    std::string sql = "INSERT INTO ";
+    sql.append(table).append(" (id");
     std::string params = "?1";
     int index = 1;
-    for (const auto &[column, value] : fields.items()) {
-        sql += ", " + column;
-        params += ", ?" + std::to_string(++index);
+    for (const std::string_view column : columns) {
+        sql.append(", ").append(column);
+        params.append(", ?").append(std::to_string(++index));
     }
-    sql += ", hlc, device_id) VALUES (" + params + ", ?" + std::to_string(index + 1) + ", ?"
-        + std::to_string(index + 2) + ")";
+    sql.append(", hlc, device_id) VALUES (")
+        .append(params)
+        .append(", ?")
+        .append(std::to_string(index + 1))
+        .append(", ?")
+        .append(std::to_string(index + 2))
+        .append(")");
     return sql;
 }
 
-std::string updateRowSql(std::string_view table, const Fields &changed)
+std::string updateRowSql(std::string_view table, std::span<const std::string_view> columns)
 {
-    std::string sql = "UPDATE " + std::string(table) + " SET ";
+    std::string sql = "UPDATE ";
+    sql.append(table).append(" SET ");
     int index = 0;
-    for (const auto &[column, value] : changed.items())
-        sql += column + " = ?" + std::to_string(++index) + ", ";
-    sql += "hlc = ?" + std::to_string(index + 1) + ", device_id = ?" + std::to_string(index + 2) + " WHERE id = ?"
-        + std::to_string(index + 3);
+    for (const std::string_view column : columns)
+        sql.append(column).append(" = ?").append(std::to_string(++index)).append(", ");
+    sql.append("hlc = ?")
+        .append(std::to_string(index + 1))
+        .append(", device_id = ?")
+        .append(std::to_string(index + 2))
+        .append(" WHERE id = ?")
+        .append(std::to_string(index + 3));
     return sql;
 }
 

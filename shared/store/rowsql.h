@@ -1,7 +1,6 @@
 #pragma once
 
-#include "store/writetxn.h"
-
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -9,9 +8,9 @@ namespace beatbook {
 
 // The statements that write one synced row, on the device and on the server
 // alike. The caller vouches that table and column names are known ones.
-// Insert: ?1 is the id, then each field in order, then hlc and device_id.
-std::string insertRowSql(std::string_view table, const Fields &fields);
-// Update: each changed field in order, then hlc, device_id and the id.
-std::string updateRowSql(std::string_view table, const Fields &changed);
+// Insert: ?1 is the id, then each column in order, then hlc and device_id.
+std::string insertRowSql(std::string_view table, std::span<const std::string_view> columns);
+// Update: each column in order, then hlc, device_id and the id.
+std::string updateRowSql(std::string_view table, std::span<const std::string_view> columns);
 
 } // namespace beatbook

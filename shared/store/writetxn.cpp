@@ -4,6 +4,9 @@
 #include "store/database.h"
 #include "store/rowsql.h"
 
+#include <string_view>
+#include <vector>
+
 namespace beatbook {
 namespace {
 
@@ -49,6 +52,15 @@ Status checkFields(std::string_view table, const Fields &fields)
     return {};
 }
 
+std::vector<std::string_view> columnNames(const Fields &fields)
+{
+    std::vector<std::string_view> names;
+    names.reserve(fields.size());
+    for (const auto &item : fields.items())
+        names.emplace_back(item.key());
+    return names;
+}
+
 } // namespace
 
 WriteTxn::WriteTxn(Database &db, HybridLogicalClock &hlc, UuidGenerator &ids, const Clock &clock,
@@ -65,7 +77,7 @@ Status WriteTxn::insert(std::string_view table, const std::string &id, Fields fi
         return ok;
     const HlcTimestamp stamp = m_hlc.tick();
 
-    auto stmt = m_db.prepare(insertRowSql(table, fields));
+    auto stmt = m_db.prepare(insertRowSql(table, columnNames(fields)));
     if (!stmt)
         return stmt.error();
     (*stmt)->bind(1, id);
@@ -91,7 +103,7 @@ Status WriteTxn::update(std::string_view table, const std::string &id, Fields ch
         return base.error();
     const HlcTimestamp stamp = m_hlc.tick();
 
-    auto stmt = m_db.prepare(updateRowSql(table, changed));
+    auto stmt = m_db.prepare(updateRowSql(table, columnNames(changed)));
     if (!stmt)
         return stmt.error();
     int index = 0;

@@ -621,14 +621,14 @@ public:
     {
         m_stampMs = HlcTimestamp{change.hlc}.wallMs();
         m_now = check.now > 0 ? check.now : m_stampMs;
-        if (creating() || !check.current) {
-            m_after = change.fields;
-        } else {
-            m_after = *check.current;
-            if (!m_after.is_object())
-                m_after = Fields::object();
+        // A create reads as it was sent: no copy (creates are most uploads).
+        if (!creating() && check.current) {
+            m_merged = *check.current;
+            if (!m_merged.is_object())
+                m_merged = Fields::object();
             for (const auto &[column, value] : change.fields.items())
-                m_after[column] = value;
+                m_merged[column] = value;
+            m_after = &m_merged;
         }
     }
 
@@ -641,7 +641,7 @@ private:
     {
         return m_check.current ? member(*m_check.current, column) : nullptr;
     }
-    const Fields *after(std::string_view column) const { return member(m_after, column); }
+    const Fields *after(std::string_view column) const { return member(*m_after, column); }
     // The change gives the column a value: on a create, any value; on an
     // update, one that differs from the stored one.
     bool sets(std::string_view column) const
@@ -701,7 +701,8 @@ private:
     const Role m_role;
     TimestampMs m_stampMs = 0;
     TimestampMs m_now = 0;
-    Fields m_after; // the record as it would read with the change applied
+    Fields m_merged;                        // an update applied to the stored record
+    const Fields *m_after = &m_change.fields; // the record as it would read with the change applied
 };
 
 Status Validator::run()
@@ -1140,7 +1141,7 @@ Status Validator::checkReferralStep() const
     if (!sets("status"))
         return Error::notAllowed("a referral changes only by a lifecycle step, and this one is already "
                                  + std::string(toString(before->status)));
-    auto claimed = referralFrom(m_after, m_change.entityId);
+    auto claimed = referralFrom(*m_after, m_change.entityId);
     if (!claimed)
         return claimed.error();
     const ReferralStatus to = claimed->status;

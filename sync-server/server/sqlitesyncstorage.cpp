@@ -380,8 +380,22 @@ Status conflictsToProto(const std::optional<std::string> &text, syncv1::Record &
     return {};
 }
 
-const std::string kMetaColumns = "feed_seq, parent_id, ward_code, prev_ward_code, owner_user, by_report, "
-                                 "by_referral, stamps, conflicts, needs_review, version, creator_device";
+constexpr std::string_view kSelectMeta =
+    "SELECT feed_seq, parent_id, ward_code, prev_ward_code, owner_user, by_report, by_referral, stamps, conflicts, "
+    "needs_review, version, creator_device FROM sync_records WHERE entity = ?1 AND id = ?2";
+
+// "SELECT * FROM <table> WHERE id = ?1" for each synced table, written once:
+// the upload and the pull read a stored record for every change or record.
+const std::string &selectRecordSql(const EntityInfo &info)
+{
+    static const std::map<std::string_view, std::string, std::less<>> texts = [] {
+        std::map<std::string_view, std::string, std::less<>> out;
+        for (const EntityInfo &entity : syncedEntities())
+            out.emplace(entity.name, "SELECT * FROM " + std::string(entity.name) + " WHERE id = ?1");
+        return out;
+    }();
+    return texts.find(info.name)->second;
+}
 
 SyncMeta readMeta(const Statement &s)
 {
@@ -403,16 +417,14 @@ SyncMeta readMeta(const Statement &s)
 
 Result<std::optional<SyncMeta>> loadMeta(Database &db, std::string_view entity, const std::string &id)
 {
-    return readOptionalRow(
-        db, "SELECT " + kMetaColumns + " FROM sync_records WHERE entity = ?1 AND id = ?2",
-        [&](Statement &s) { s.bind(1, entity).bind(2, id); }, readMeta);
+    return readOptionalRow(db, kSelectMeta, [&](Statement &s) { s.bind(1, entity).bind(2, id); }, readMeta);
 }
 
 // The stored record: every column but id, hlc and device_id.
 Result<std::optional<Fields>> loadFields(Database &db, const EntityInfo &info, const std::string &id)
 {
     return readOptionalRow(
-        db, "SELECT * FROM " + std::string(info.name) + " WHERE id = ?1", [&](Statement &s) { s.bind(1, id); },
+        db, selectRecordSql(info), [&](Statement &s) { s.bind(1, id); },
         [](const Statement &s) {
             sqlite3_stmt *stmt = s.handle();
             Fields fields = Fields::object();
@@ -500,15 +512,23 @@ WriteOutcome bindFailure(int rc)
 std::string outcomeName(bool accepted) { return accepted ? "accepted" : "rejected"; }
 
 // Applies one group of uploads inside the writer's open transaction.
+//
+// A change runs without a savepoint of its own: every check that can refuse
+// it comes before its first write, and that first write (the record's row)
+// is a single-row statement the database undoes by itself when it refuses
+// it. Everything written after it either succeeds or fails the whole group.
+// apply() checks that a refused change wrote nothing.
 class UploadApplier {
 public:
-    UploadApplier(Database &db, const EntityCatalog &catalog, const SqliteSyncStorageSettings &settings,
-                  std::int64_t &lastFeedSeq, TimestampMs now)
-        : m_db(db), m_catalog(catalog), m_settings(settings), m_lastFeedSeq(lastFeedSeq), m_now(now)
+    UploadApplier(Database &db, RowStatements &rows, const EntityCatalog &catalog,
+                  const SqliteSyncStorageSettings &settings, std::int64_t &lastFeedSeq, TimestampMs now)
+        : m_db(db), m_rows(rows), m_catalog(catalog), m_settings(settings), m_lastFeedSeq(lastFeedSeq), m_now(now)
     {
     }
 
-    Result<syncv1::ChangeResult> apply(const UploadRequest &request, const syncv1::Change &change);
+    // Before a request's changes: where its device's answered seqs end.
+    Status beginRequest(const UploadRequest &request);
+    Result<syncv1::ChangeResult> apply(const UploadRequest &request, int index);
 
 private:
     struct Decision {
@@ -518,15 +538,12 @@ private:
     };
     static Decision reject(std::string reason) { return Decision{false, std::move(reason), false}; }
 
-    Result<Decision> applyChange(const UploadRequest &request, const syncv1::Change &proto);
+    Result<Decision> applyChange(const UploadRequest &request, const SyncChange &change);
     Result<std::optional<syncv1::ChangeResult>> earlierAnswer(const std::string &deviceId, std::uint64_t seq);
     Status recordAnswer(const UploadRequest &request, const syncv1::Change &change, const Decision &decision);
-    Status runCached(const std::string &sql);
 
-    WriteOutcome insertRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
-                              const Fields &fields, std::uint64_t version, const std::string &deviceId);
-    WriteOutcome updateRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
-                              const Fields &changed, std::uint64_t version, const std::string &deviceId);
+    WriteOutcome writeRow(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
+                          const Fields &fields, std::uint64_t version, const std::string &deviceId, bool exists);
     Status writeMeta(const EntityInfo &info, const std::string &id, const SyncMeta &meta, bool exists);
     Status movePlacement(std::string_view entity, const std::string &id, const std::optional<std::string> &ward,
                          const std::optional<std::string> &prevWard, bool byReport, bool byReferral);
@@ -536,22 +553,34 @@ private:
                         bool byReport, bool byReferral, int depth);
 
     Database &m_db;
+    RowStatements &m_rows;
     const EntityCatalog &m_catalog;
     const SqliteSyncStorageSettings &m_settings;
     std::int64_t &m_lastFeedSeq;
     TimestampMs m_now;
+    // The highest seq of the current request's device with an answer kept:
+    // only a seq at or below it can be a replay.
+    std::uint64_t m_highestAnswered = 0;
+    // Reused for each row written: the columns in name order.
+    std::vector<std::pair<std::string_view, const Fields *>> m_rowFields;
+    std::vector<std::string_view> m_rowColumns;
 };
 
-Status UploadApplier::runCached(const std::string &sql)
+Status UploadApplier::beginRequest(const UploadRequest &request)
 {
-    auto stmt = m_db.prepare(sql);
-    if (!stmt)
-        return stmt.error();
-    return (*stmt)->run();
+    auto highest = readOptionalRow(
+        m_db, "SELECT MAX(seq) FROM sync_changes WHERE device_id = ?1",
+        [&](Statement &s) { s.bind(1, request.deviceId); },
+        [](const Statement &s) { return s.isNull(0) ? std::int64_t{0} : s.columnInt(0); });
+    if (!highest)
+        return highest.error();
+    m_highestAnswered = static_cast<std::uint64_t>(highest->value_or(0));
+    return {};
 }
 
-Result<syncv1::ChangeResult> UploadApplier::apply(const UploadRequest &request, const syncv1::Change &change)
+Result<syncv1::ChangeResult> UploadApplier::apply(const UploadRequest &request, int index)
 {
+    const syncv1::Change &change = request.batch->changes(index);
     syncv1::ChangeResult result;
     result.set_seq(change.seq());
     if (change.seq() == 0) {
@@ -560,28 +589,28 @@ Result<syncv1::ChangeResult> UploadApplier::apply(const UploadRequest &request, 
         result.set_reason("the change has no sequence number: update the app");
         return result;
     }
-    auto earlier = earlierAnswer(request.deviceId, change.seq());
-    if (!earlier)
-        return earlier.error();
-    if (*earlier)
-        return std::move(**earlier);
-
-    if (auto ok = runCached("SAVEPOINT sync_change"); !ok)
-        return ok.error();
-    const std::int64_t feedBefore = m_lastFeedSeq;
-    auto decision = applyChange(request, change);
-    if (!decision || !decision->accepted) {
-        // Only the answer of a rejected change is kept.
-        m_lastFeedSeq = feedBefore;
-        if (auto ok = runCached("ROLLBACK TO sync_change"); !ok)
-            return ok.error();
+    if (change.seq() <= m_highestAnswered) {
+        auto earlier = earlierAnswer(request.deviceId, change.seq());
+        if (!earlier)
+            return earlier.error();
+        if (*earlier)
+            return std::move(**earlier);
     }
-    if (auto ok = runCached("RELEASE sync_change"); !ok)
-        return ok.error();
+
+    const Result<SyncChange> &decoded = request.changes[static_cast<std::size_t>(index)];
+    const std::int64_t feedBefore = m_lastFeedSeq;
+    const sqlite3_int64 writesBefore = sqlite3_total_changes64(m_db.handle());
+    auto decision = decoded ? applyChange(request, *decoded) : Result<Decision>(reject(decoded.error().message));
     if (!decision)
         return decision.error();
+    if (!decision->accepted) {
+        if (sqlite3_total_changes64(m_db.handle()) != writesBefore)
+            return Error::storage("a refused change had already written: the whole group is rolled back");
+        m_lastFeedSeq = feedBefore;
+    }
     if (auto ok = recordAnswer(request, change, *decision); !ok)
         return ok.error();
+    m_highestAnswered = std::max(m_highestAnswered, change.seq());
     result.set_outcome(decision->accepted ? syncv1::ChangeResult::ACCEPTED : syncv1::ChangeResult::REJECTED);
     result.set_reason(decision->reason);
     result.set_conflict(decision->conflict);
@@ -627,13 +656,9 @@ Status UploadApplier::recordAnswer(const UploadRequest &request, const syncv1::C
     return (*stmt)->run();
 }
 
-Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &request, const syncv1::Change &proto)
+Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &request, const SyncChange &change)
 {
     const SyncScope &author = request.author;
-    auto decoded = changeFromProto(proto, request.deviceId);
-    if (!decoded)
-        return reject(decoded.error().message);
-    SyncChange &change = *decoded;
     const EntityInfo *info = findEntity(change.entity);
     const ColumnMap *columns = m_catalog.columns(change.entity);
     if (!info || !columns)
@@ -740,18 +765,18 @@ Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &
         named.push_back(NamedPerson{std::move(*personId), reference.byReport, reference.byReferral});
     }
 
+    // A record the server did not hold is the create's fields as sent; one
+    // it held is the merge of the change into it.
     MergeOutcome merged;
-    if (*meta) {
+    if (*meta)
         merged = mergeChange(state, change);
-    } else {
-        merged.merged.fields = std::move(change.fields);
-        merged.merged.version = change.hlc;
-    }
+    const Fields &after = *meta ? merged.merged.fields : change.fields;
+    const std::uint64_t version = *meta ? merged.merged.version : change.hlc;
 
     SyncMeta next;
     next.parentId = parentId;
     if (!info->wardColumn.empty())
-        next.ward = stringField(merged.merged.fields, info->wardColumn);
+        next.ward = stringField(after, info->wardColumn);
     else if (parentLink)
         next.ward = parentWard;
     else if (*meta)
@@ -766,10 +791,10 @@ Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &
     }
     next.prevWard = *meta ? ((*meta)->ward != next.ward ? (*meta)->ward : (*meta)->prevWard) : std::nullopt;
     next.stamps = *meta ? encodeStamps(merged.merged.stamps, columns)
-                        : encodeCreateStamps(merged.merged.fields, FieldStamp{change.hlc, change.deviceId, 0}, columns);
-    next.conflicts = encodeConflicts(merged.merged.conflicts);
-    next.needsReview = !merged.merged.conflicts.empty();
-    next.version = merged.merged.version;
+                        : encodeCreateStamps(change.fields, FieldStamp{change.hlc, change.deviceId, 0}, columns);
+    next.conflicts = *meta ? encodeConflicts(merged.merged.conflicts) : std::nullopt;
+    next.needsReview = *meta && !merged.merged.conflicts.empty();
+    next.version = version;
 
     const bool rowChanged = !*meta || !merged.changedFields.empty() || next.version != (*meta)->version;
     const bool placementChanged = *meta
@@ -781,10 +806,11 @@ Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &
     if (!metaChanged)
         return Decision{true, {}, conflict};  // a replay, or a change already superseded: nothing moves
 
+    // The first write: the database may still refuse the record here.
     if (rowChanged) {
-        const WriteOutcome written = *meta
-            ? updateRecord(*info, *columns, change.entityId, merged.changedFields, next.version, change.deviceId)
-            : insertRecord(*info, *columns, change.entityId, merged.merged.fields, next.version, change.deviceId);
+        const WriteOutcome written = writeRow(*info, *columns, change.entityId,
+                                              *meta ? merged.changedFields : change.fields, next.version,
+                                              change.deviceId, meta->has_value());
         if (written.fatal)
             return *written.fatal;
         if (!written.written)
@@ -805,61 +831,49 @@ Result<UploadApplier::Decision> UploadApplier::applyChange(const UploadRequest &
     return Decision{true, {}, conflict};
 }
 
-WriteOutcome UploadApplier::insertRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
-                                         const Fields &fields, std::uint64_t version, const std::string &deviceId)
+// Inserts the record (every field sent) or updates the fields that changed.
+// The columns go in name order, so each table and column set is one
+// prepared statement whatever order a device sent them in.
+WriteOutcome UploadApplier::writeRow(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
+                                     const Fields &fields, std::uint64_t version, const std::string &deviceId,
+                                     bool exists)
 {
-    // The validator checked the columns; the catalog is checked again so
-    // that nothing from outside ever becomes SQL.
-    for (const auto &[column, value] : fields.items())
+    m_rowFields.clear();
+    m_rowColumns.clear();
+    for (const auto &item : fields.items()) {
+        const std::string &column = item.key();
+        // The validator checked the columns; the catalog is checked again so
+        // that nothing from outside ever becomes SQL.
         if (isSyncColumn(column) || columns.find(column) == columns.end())
             return WriteOutcome{false, "the record has a field that does not exist: " + column, std::nullopt};
-    auto stmt = m_db.prepare(insertRowSql(info.name, fields));
-    if (!stmt)
-        return WriteOutcome{false, {}, stmt.error()};
-    sqlite3_stmt *raw = (*stmt)->handle();
-    int rc = sqlite3_bind_text64(raw, 1, id.data(), id.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    int index = 1;
-    for (const auto &[column, value] : fields.items())
-        if (rc == SQLITE_OK)
-            rc = bindField(raw, ++index, value);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(raw, index + 1, static_cast<sqlite3_int64>(version));
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text64(raw, index + 2, deviceId.data(), deviceId.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    if (rc != SQLITE_OK) {
-        (*stmt)->reset();
-        return bindFailure(rc);
+        m_rowFields.emplace_back(column, &item.value());
     }
-    return stepWrite(m_db, **stmt);
-}
-
-WriteOutcome UploadApplier::updateRecord(const EntityInfo &info, const ColumnMap &columns, const std::string &id,
-                                         const Fields &changed, std::uint64_t version, const std::string &deviceId)
-{
-    for (const auto &[column, value] : changed.items())
-        if (isSyncColumn(column) || columns.find(column) == columns.end())
-            return WriteOutcome{false, "the record has a field that does not exist: " + column, std::nullopt};
-    auto stmt = m_db.prepare(updateRowSql(info.name, changed));
+    std::sort(m_rowFields.begin(), m_rowFields.end(),
+              [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (const auto &[column, value] : m_rowFields)
+        m_rowColumns.push_back(column);
+    auto stmt = exists ? m_rows.update(info.name, m_rowColumns) : m_rows.insert(info.name, m_rowColumns);
     if (!stmt)
         return WriteOutcome{false, {}, stmt.error()};
     sqlite3_stmt *raw = (*stmt)->handle();
-    int rc = SQLITE_OK;
+    // Insert: id, the fields, hlc, device_id. Update: the fields, hlc, device_id, id.
     int index = 0;
-    for (const auto &[column, value] : changed.items())
+    int rc = exists ? SQLITE_OK : sqlite3_bind_text64(raw, ++index, id.data(), id.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    for (const auto &[column, value] : m_rowFields)
         if (rc == SQLITE_OK)
-            rc = bindField(raw, ++index, value);
+            rc = bindField(raw, ++index, *value);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_int64(raw, index + 1, static_cast<sqlite3_int64>(version));
+        rc = sqlite3_bind_int64(raw, ++index, static_cast<sqlite3_int64>(version));
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text64(raw, index + 2, deviceId.data(), deviceId.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_text64(raw, index + 3, id.data(), id.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        rc = sqlite3_bind_text64(raw, ++index, deviceId.data(), deviceId.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (rc == SQLITE_OK && exists)
+        rc = sqlite3_bind_text64(raw, ++index, id.data(), id.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     if (rc != SQLITE_OK) {
         (*stmt)->reset();
         return bindFailure(rc);
     }
     WriteOutcome outcome = stepWrite(m_db, **stmt);
-    if (outcome.written && m_db.changes() != 1)
+    if (exists && outcome.written && m_db.changes() != 1)
         return WriteOutcome{false, {}, Error::storage("a synced record vanished from " + std::string(info.name))};
     return outcome;
 }
@@ -1083,7 +1097,7 @@ int SqliteSyncStorage::walHook(void *self, sqlite3 *db, const char *, int pages)
 SqliteSyncStorage::SqliteSyncStorage(std::unique_ptr<Database> db, const Clock &clock,
                                      SqliteSyncStorageSettings settings, EntityCatalog catalog)
     : m_db(std::move(db)), m_clock(clock), m_settings(settings), m_catalog(std::move(catalog)),
-      m_sharedReads(isInMemory(m_db->path()))
+      m_sharedReads(isInMemory(m_db->path())), m_rowStatements(*m_db)
 {
 }
 
@@ -1183,13 +1197,13 @@ void SqliteSyncStorage::returnReader(std::unique_ptr<Database> reader)
         m_idleReaders.push_back(std::move(reader));
 }
 
-Result<std::vector<syncv1::UploadResult>> SqliteSyncStorage::applyUploads(std::span<const UploadRequest> requests)
+Result<std::vector<syncv1::UploadResult>> SqliteSyncStorage::applyUploads(std::span<const UploadRequest *const> requests)
 {
     const std::lock_guard<std::mutex> lock(m_writeMutex);
     std::vector<syncv1::UploadResult> results(requests.size());
     if (auto begun = m_db->exec("BEGIN IMMEDIATE"); !begun)
         return begun.error();
-    UploadApplier applier(*m_db, m_catalog, m_settings, m_lastFeedSeq, m_clock.nowMs());
+    UploadApplier applier(*m_db, m_rowStatements, m_catalog, m_settings, m_lastFeedSeq, m_clock.nowMs());
     auto fail = [&](Error error) -> Result<std::vector<syncv1::UploadResult>> {
         (void)m_db->exec("ROLLBACK");
         // Positions handed out in the rolled-back transaction are free again.
@@ -1198,11 +1212,13 @@ Result<std::vector<syncv1::UploadResult>> SqliteSyncStorage::applyUploads(std::s
         return error;
     };
     for (std::size_t i = 0; i < requests.size(); ++i) {
-        const UploadRequest &request = requests[i];
-        if (!request.batch)
+        const UploadRequest &request = *requests[i];
+        if (request.changes.empty())
             continue;
-        for (const syncv1::Change &change : request.batch->changes()) {
-            auto answer = applier.apply(request, change);
+        if (auto ok = applier.beginRequest(request); !ok)
+            return fail(ok.error());
+        for (int c = 0; c < request.batch->changes_size(); ++c) {
+            auto answer = applier.apply(request, c);
             if (!answer)
                 return fail(answer.error());
             *results[i].add_results() = std::move(*answer);
@@ -1292,7 +1308,7 @@ Result<syncv1::PullPage> SqliteSyncStorage::pull(const SyncScope &scope, const s
                 record->set_needs_review(rows.columnInt(9) != 0);
                 if (auto ok = conflictsToProto(rows.columnOptionalText(8), *record); !ok)
                     return ok.error();
-                auto stored = db.prepare("SELECT * FROM " + std::string(info->name) + " WHERE id = ?1");
+                auto stored = db.prepare(selectRecordSql(*info));
                 if (!stored)
                     return stored.error();
                 Statement &fields = **stored;

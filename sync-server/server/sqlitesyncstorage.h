@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "server/syncstorage.h"
 #include "store/database.h"
+#include "store/rowstatements.h"
 #include "sync/changevalidator.h"
 #include "sync/entitycatalog.h"
 
@@ -82,7 +83,7 @@ public:
     // rejected alone with a reason. A failure of the database itself (disk
     // full, I/O) rolls the whole group back and is returned: nothing was
     // answered, so the devices send the same batches again.
-    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest> requests) override;
+    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest *const> requests) override;
     // A cursor past the feed's head (this server never handed it out: a
     // restored backup) rebaselines the device too. A device should send the
     // scope_token of the page that began its rebaseline on the pulls that
@@ -114,6 +115,7 @@ private:
 
     std::mutex m_writeMutex;
     std::int64_t m_lastFeedSeq = 0;  // guarded by m_writeMutex
+    RowStatements m_rowStatements;   // the writer's; guarded by m_writeMutex
 
     std::mutex m_readersMutex;
     std::vector<std::unique_ptr<Database>> m_idleReaders;

@@ -438,8 +438,9 @@ asio::awaitable<SyncSession::Next> SyncSession::upload(const syncv1::UploadBatch
         co_return co_await send(reply) ? Next::Continue : Next::End;
     }
     // The request and its batch stay in this session's frame while the
-    // committer works.
-    const UploadRequest request{m_deviceId, m_scope, &batch};
+    // committer works. Its changes are decoded here, on this session's
+    // thread, not on the one writer's.
+    const UploadRequest request{m_deviceId, m_scope, batch};
     auto result = co_await m_services.committer.submit(request);
     if (!result) {
         if (result.error().code == ErrorCode::NotAllowed)

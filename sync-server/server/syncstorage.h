@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/result.h"
+#include "server/uploadrequest.h"
 #include "sync/proto/sync.pb.h"
-#include "sync/syncscope.h"
 
 #include <cstdint>
 #include <span>
@@ -12,13 +12,6 @@
 namespace beatbook {
 
 namespace syncv1 = beatbook::sync::v1;
-
-// One device's upload, as the session received it.
-struct UploadRequest {
-    std::string deviceId;
-    SyncScope author;                    // the device's user, as of this session
-    const syncv1::UploadBatch *batch = nullptr;
-};
 
 // The server's records and their change feed. Behind an interface so a
 // PostgreSQL backend (several servers on one database) can take its place;
@@ -31,8 +24,9 @@ public:
     // answering each change of each batch in order. Each change is validated
     // (changevalidator.h) and merged (recordmerge.h); a change whose seq the
     // device already sent gets its first answer again and is not re-applied.
-    // When this returns, everything accepted is on disk (fsync).
-    virtual Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest> requests) = 0;
+    // When this returns, everything accepted is on disk (fsync). The
+    // requests are the sessions' own, alive until their answers are sent.
+    virtual Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest *const> requests) = 0;
 
     // The next page of the change feed after `request.cursor()`, filtered by
     // the scope. Records that left the scope come as removed. When the

@@ -41,7 +41,7 @@ std::uint64_t UploadCommitter::batchesApplied() const
     return m_batches;
 }
 
-void UploadCommitter::enqueue(const UploadRequest &request, asio::any_completion_handler<Completion> handler,
+void UploadCommitter::enqueue(const UploadRequest *request, asio::any_completion_handler<Completion> handler,
                               asio::any_io_executor work)
 {
     Pending pending{request, std::move(handler), std::move(work)};
@@ -69,7 +69,7 @@ void UploadCommitter::complete(Pending &pending, Result<syncv1::UploadResult> re
 void UploadCommitter::writerLoop()
 {
     std::vector<Pending> group;
-    std::vector<UploadRequest> requests;
+    std::vector<const UploadRequest *> requests;
     for (;;) {
         {
             std::unique_lock lock(m_mutex);
@@ -86,7 +86,7 @@ void UploadCommitter::writerLoop()
         std::size_t changes = 0;
         for (const Pending &p : group) {
             requests.push_back(p.request);
-            changes += p.request.batch != nullptr ? static_cast<std::size_t>(p.request.batch->changes_size()) : 0;
+            changes += p.request->changes.size();
         }
         const auto started = std::chrono::steady_clock::now();
         auto results = m_storage.applyUploads(requests);

@@ -51,7 +51,7 @@ public:
                 // an io_context never runs out of work with a session parked here.
                 auto work = boost::asio::prefer(boost::asio::any_io_executor(boost::asio::get_associated_executor(handler)),
                                                 boost::asio::execution::outstanding_work.tracked);
-                enqueue(*pending, std::move(handler), std::move(work));
+                enqueue(pending, std::move(handler), std::move(work));
             },
             token);
     }
@@ -70,12 +70,12 @@ public:
 
 private:
     struct Pending {
-        UploadRequest request;
+        const UploadRequest *request;  // the session's, alive while it waits
         boost::asio::any_completion_handler<Completion> handler;
         boost::asio::any_io_executor work;
     };
 
-    void enqueue(const UploadRequest &request, boost::asio::any_completion_handler<Completion> handler,
+    void enqueue(const UploadRequest *request, boost::asio::any_completion_handler<Completion> handler,
                  boost::asio::any_io_executor work);
     void writerLoop();
     static void complete(Pending &pending, Result<syncv1::UploadResult> result);

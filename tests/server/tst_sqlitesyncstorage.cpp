@@ -210,8 +210,9 @@ class TestSqliteSyncStorage : public QObject {
         syncv1::UploadBatch batch;
         for (const auto &c : changes)
             *batch.add_changes() = c;
-        const UploadRequest request{device.id, device.scope, &batch};
-        auto results = m_storage->applyUploads(std::span<const UploadRequest>(&request, 1));
+        const UploadRequest request{device.id, device.scope, batch};
+        const UploadRequest *requests[] = {&request};
+        auto results = m_storage->applyUploads(requests);
         if (!results) {
             qWarning("applyUploads: %s", results.error().message.c_str());
             return {};
@@ -386,6 +387,62 @@ private slots:
         QCOMPARE(third.size(), std::size_t(1));
         QCOMPARE(third[0].outcome(), syncv1::ChangeResult::ACCEPTED);
         QCOMPARE(tableDump(*m_inspect, "sync_records") + tableDump(*m_inspect, "asb_reports"), dumpBefore);
+    }
+
+    // Only a seq at or below the highest the device has been answered can be
+    // a replay: a seq repeated within one batch, or a lower seq never sent
+    // before, must still be told apart.
+    void seqsRepeatedOrOutOfOrderInOneBatch()
+    {
+        Device pcso{"dev-pcso", scopeOf("pat", Role::Pcso, {kWardA})};
+        auto first = pcso.create("asb_reports", uuid(1), reportFields(pcso.scope, kWardA));
+        first.set_seq(5);
+        auto sameSeq = pcso.create("asb_reports", uuid(2), reportFields(pcso.scope, kWardA));
+        sameSeq.set_seq(5);  // a device bug: answered as seq 5 was, applied never
+        auto lower = pcso.create("asb_reports", uuid(3), reportFields(pcso.scope, kWardA));
+        lower.set_seq(3);    // never sent before: applied
+        const auto results = upload(pcso, {first, sameSeq, lower});
+        QCOMPARE(results.size(), std::size_t(3));
+        QCOMPARE(results[0].outcome(), syncv1::ChangeResult::ACCEPTED);
+        QCOMPARE(results[1].outcome(), syncv1::ChangeResult::ACCEPTED);
+        QCOMPARE(results[1].seq(), std::uint64_t(5));
+        QCOMPARE(results[2].outcome(), syncv1::ChangeResult::ACCEPTED);
+        QCOMPARE(count("SELECT COUNT(*) FROM asb_reports"), 2);
+        QCOMPARE(count("SELECT COUNT(*) FROM asb_reports WHERE id = '" + uuid(2) + "'"), 0);
+        QCOMPARE(count("SELECT COUNT(*) FROM sync_changes"), 2);
+
+        // The next batch starts below the device's highest answer: the
+        // answered seqs get their answers again, the new one is applied.
+        auto four = pcso.create("asb_reports", uuid(4), reportFields(pcso.scope, kWardA));
+        four.set_seq(4);
+        const auto later = upload(pcso, {lower, four, first});
+        QCOMPARE(later.size(), std::size_t(3));
+        for (const auto &r : later)
+            QCOMPARE(r.outcome(), syncv1::ChangeResult::ACCEPTED);
+        QCOMPARE(count("SELECT COUNT(*) FROM asb_reports"), 3);
+        QCOMPARE(count("SELECT COUNT(*) FROM sync_changes"), 3);
+    }
+
+    // A device may send a record's fields in any order: each order is
+    // written alike (the server keeps one statement per column set).
+    void fieldOrderDoesNotMatter()
+    {
+        Device pcso{"dev-pcso", scopeOf("pat", Role::Pcso, {kWardA})};
+        const Fields fields = reportFields(pcso.scope, kWardA);
+        auto forward = pcso.create("asb_reports", uuid(1), fields);
+        auto reversed = pcso.create("asb_reports", uuid(2), fields);
+        auto *sent = reversed.mutable_fields();
+        std::reverse(sent->begin(), sent->end());
+        QCOMPARE(reversed.fields(0).name(), forward.fields(forward.fields_size() - 1).name());
+        const auto results = upload(pcso, {forward, reversed});
+        QCOMPARE(results.size(), std::size_t(2));
+        QCOMPARE(results[0].outcome(), syncv1::ChangeResult::ACCEPTED);
+        QCOMPARE(results[1].outcome(), syncv1::ChangeResult::ACCEPTED);
+        const std::string columns = "type, qualifier, hate, occurred_at, logged_at, lat, lon, place_key, ward_code, "
+                                    "description, source_role, logged_by, status";
+        QCOMPARE(count("SELECT COUNT(*) FROM (SELECT " + columns + " FROM asb_reports WHERE id = '" + uuid(1)
+                       + "' INTERSECT SELECT " + columns + " FROM asb_reports WHERE id = '" + uuid(2) + "')"),
+                 1);
     }
 
     void rejectsWithReasonAndWritesNothing_data()
@@ -1122,10 +1179,10 @@ private slots:
         *batchB.add_changes() = b.create("asb_reports", uuid(4), reportFields(b.scope, kWardB));
         syncv1::UploadBatch batchC;
         *batchC.add_changes() = c.create("asb_reports", uuid(5), reportFields(c.scope, kWardA));
-        const std::vector<UploadRequest> requests{{a.id, a.scope, &batchA},
-                                                  {b.id, b.scope, &batchB},
-                                                  {c.id, c.scope, &batchC},
-                                                  {"dev-empty", a.scope, nullptr}};
+        const syncv1::UploadBatch empty;
+        const UploadRequest fromA{a.id, a.scope, batchA}, fromB{b.id, b.scope, batchB}, fromC{c.id, c.scope, batchC},
+            nothing{"dev-empty", a.scope, empty};
+        const UploadRequest *requests[] = {&fromA, &fromB, &fromC, &nothing};
         auto results = m_storage->applyUploads(requests);
         QVERIFY(results.ok());
         QCOMPARE(results->size(), std::size_t(4));
@@ -1216,8 +1273,9 @@ private slots:
         Device pcso{"dev-pcso", scopeOf("pat", Role::Pcso, {kWardA})};
         syncv1::UploadBatch batch;
         *batch.add_changes() = pcso.create("asb_reports", uuid(1), reportFields(pcso.scope, kWardA));
-        const UploadRequest request{pcso.id, pcso.scope, &batch};
-        auto results = (*storage)->applyUploads(std::span<const UploadRequest>(&request, 1));
+        const UploadRequest request{pcso.id, pcso.scope, batch};
+        const UploadRequest *requests[] = {&request};
+        auto results = (*storage)->applyUploads(requests);
         QVERIFY(results.ok());
         QCOMPARE((*results)[0].results(0).outcome(), syncv1::ChangeResult::ACCEPTED);
         auto page = (*storage)->pull(pcso.scope, syncv1::PullRequest());

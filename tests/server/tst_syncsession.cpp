@@ -115,7 +115,7 @@ public:
     bool failUploads = false;
     std::atomic<int> uploadsInProgress{0};
 
-    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest> requests) override
+    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest *const> requests) override
     {
         ++uploadsInProgress;
         std::this_thread::sleep_for(uploadDelay);
@@ -125,10 +125,10 @@ public:
             return Error::storage("disk full");
         groupSizes.push_back(requests.size());
         std::vector<syncv1::UploadResult> out;
-        for (const auto &request : requests) {
-            uploadAuthors.push_back(request.author.userName);
+        for (const UploadRequest *request : requests) {
+            uploadAuthors.push_back(request->author.userName);
             syncv1::UploadResult result;
-            for (const auto &change : request.batch->changes()) {
+            for (const auto &change : request->batch->changes()) {
                 auto *r = result.add_results();
                 r->set_seq(change.seq());
                 if (change.entity() == "forbidden") {
@@ -137,8 +137,8 @@ public:
                     continue;
                 }
                 r->set_outcome(syncv1::ChangeResult::ACCEPTED);
-                if (applied[request.deviceId].insert(change.seq()).second)
-                    ++applyCounts[request.deviceId + "/" + std::to_string(change.seq())];
+                if (applied[request->deviceId].insert(change.seq()).second)
+                    ++applyCounts[request->deviceId + "/" + std::to_string(change.seq())];
             }
             out.push_back(std::move(result));
         }

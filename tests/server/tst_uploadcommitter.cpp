@@ -26,7 +26,7 @@ public:
     bool fail = false;
     std::atomic<bool> busy{false};
 
-    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest> requests) override
+    Result<std::vector<syncv1::UploadResult>> applyUploads(std::span<const UploadRequest *const> requests) override
     {
         busy = true;
         bool first;
@@ -41,12 +41,12 @@ public:
         if (fail)
             return Error::storage("disk full");
         std::vector<syncv1::UploadResult> out;
-        for (const auto &r : requests) {
+        for (const UploadRequest *r : requests) {
             syncv1::UploadResult result;
-            for (const auto &c : r.batch->changes()) {
+            for (const auto &c : r->batch->changes()) {
                 auto *cr = result.add_results();
                 cr->set_seq(c.seq());
-                cr->set_reason(r.deviceId);  // lets the test see whose answer it got
+                cr->set_reason(r->deviceId);  // lets the test see whose answer it got
             }
             out.push_back(std::move(result));
         }
@@ -90,7 +90,7 @@ private slots:
             batches.push_back(batchOf(static_cast<std::uint64_t>(100 + i)));
         }
         for (int i = 0; i < kSessions; ++i)
-            requests.push_back(UploadRequest{"dev-" + std::to_string(i), SyncScope{}, &batches[static_cast<std::size_t>(i)]});
+            requests.push_back(UploadRequest{"dev-" + std::to_string(i), SyncScope{}, batches[static_cast<std::size_t>(i)]});
 
         std::mutex mutex;
         std::vector<std::optional<Result<syncv1::UploadResult>>> answers(kSessions);
@@ -140,7 +140,7 @@ private slots:
         UploadCommitter committer(storage, *log);
         asio::io_context ioc;
         auto batch = batchOf(1);
-        UploadRequest a{"a", {}, &batch}, b{"b", {}, &batch};
+        UploadRequest a{"a", {}, batch}, b{"b", {}, batch};
         std::vector<ErrorCode> codes;
         committer.submit(a, asio::bind_executor(ioc, [&](Result<syncv1::UploadResult> r) {
             codes.push_back(r.ok() ? ErrorCode::InvalidInput : r.error().code);
@@ -161,7 +161,7 @@ private slots:
         UploadCommitter committer(storage, *log);
         asio::io_context ioc;
         auto batch = batchOf(1);
-        UploadRequest a{"a", {}, &batch}, b{"b", {}, &batch}, late{"late", {}, &batch};
+        UploadRequest a{"a", {}, batch}, b{"b", {}, batch}, late{"late", {}, batch};
         int applied = 0;
         std::optional<ErrorCode> lateCode;
         auto count = [&](Result<syncv1::UploadResult> r) {

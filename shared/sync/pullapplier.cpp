@@ -4,13 +4,16 @@
 #include "core/text.h"
 #include "store/devicestore.h"
 #include "store/query.h"
+#include "store/rowstatements.h"
 #include "sync/fieldcodec.h"
 #include "sync/syncstate.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,17 +82,24 @@ Status checkColumn(std::string_view entity, const std::string &name, const Colum
 // named once.
 using RecordFields = std::vector<const syncv1::Field *>;
 
-Result<RecordFields> checkedFields(std::string_view table, const syncv1::Record &record, const EntityCatalog &catalog)
+Result<RecordFields> checkedFields(std::string_view table, const syncv1::Record &record,
+                                   const std::map<std::string, ColumnInfo, std::less<>> &columns)
 {
     RecordFields fields;
     fields.reserve(static_cast<std::size_t>(record.fields_size()));
+    // A column named twice is found twice: its ColumnInfo tells them apart
+    // more cheaply than comparing every pair of names.
+    std::vector<const ColumnInfo *> seen;
+    seen.reserve(fields.capacity());
     for (const auto &field : record.fields()) {
-        for (const syncv1::Field *seen : fields)
-            if (seen->name() == field.name())
-                return Error::invalid("the server sent a " + std::string(table) + " record with field "
-                                      + field.name().substr(0, 64) + " twice");
-        if (auto ok = checkColumn(table, field.name(), catalog.column(table, field.name()), field.value()); !ok)
+        const auto found = columns.find(field.name());
+        const ColumnInfo *column = found == columns.end() ? nullptr : &found->second;
+        if (auto ok = checkColumn(table, field.name(), column, field.value()); !ok)
             return ok.error();
+        if (std::find(seen.begin(), seen.end(), column) != seen.end())
+            return Error::invalid("the server sent a " + std::string(table) + " record with field "
+                                  + field.name().substr(0, 64) + " twice");
+        seen.push_back(column);
         fields.push_back(&field);
     }
     return fields;
@@ -112,8 +122,9 @@ struct PageContext {
 
 class PageApplier {
 public:
-    PageApplier(DeviceStore &store, const EntityCatalog &catalog, PageContext &context, PullApplyResult &result)
-        : m_store(store), m_db(store.db()), m_catalog(catalog), m_context(context), m_result(result)
+    PageApplier(DeviceStore &store, RowStatements &rows, const EntityCatalog &catalog, PageContext &context,
+                PullApplyResult &result)
+        : m_store(store), m_db(store.db()), m_rows(rows), m_catalog(catalog), m_context(context), m_result(result)
     {
     }
 
@@ -137,7 +148,7 @@ public:
         if (record.removed())
             return removeRecord(table, record.id(), pending->any);
 
-        auto fields = checkedFields(table, record, m_catalog);
+        auto fields = checkedFields(table, record, *columns);
         if (!fields)
             return fields.error();
 
@@ -264,25 +275,12 @@ private:
     // False when the device holds the record already (nothing written).
     Result<bool> insertRecord(const std::string &table, const syncv1::Record &record, const RecordFields &fields)
     {
-        std::string sql;
-        std::string params;
-        sql.reserve(64 + fields.size() * 32);
-        params.reserve(fields.size() * 6);
-        sql.append("INSERT INTO ").append(table).append(" (id");
-        params.append("?1");
-        int index = 1;
-        for (const syncv1::Field *field : fields) {
-            sql.append(", ").append(field->name());
-            params.append(", ?").append(std::to_string(++index));
-        }
         // ON CONFLICT (id) only: any other broken rule still fails.
-        sql += ", hlc, device_id) VALUES (" + params + ", ?" + std::to_string(index + 1) + ", ?"
-            + std::to_string(index + 2) + ") ON CONFLICT (id) DO NOTHING";
-        auto stmt = m_db.prepare(sql);
+        auto stmt = m_rows.insert(table, columnNames(fields), RowStatements::OnExistingId::Ignore);
         if (!stmt)
             return stmt.error();
         (*stmt)->bind(1, record.id());
-        index = 1;
+        int index = 1;
         for (const syncv1::Field *field : fields)
             bindValue(**stmt, ++index, field->value());
         (*stmt)->bind(index + 1, static_cast<std::int64_t>(record.version()));
@@ -326,16 +324,10 @@ private:
             break;
         }
 
-        std::string sql = "UPDATE " + table + " SET ";
-        int index = 0;
-        for (const syncv1::Field *field : changed)
-            sql += field->name() + " = ?" + std::to_string(++index) + ", ";
-        sql += "hlc = ?" + std::to_string(index + 1) + ", device_id = ?" + std::to_string(index + 2) + " WHERE id = ?"
-            + std::to_string(index + 3);
-        auto stmt = m_db.prepare(sql);
+        auto stmt = m_rows.update(table, columnNames(changed));
         if (!stmt)
             return stmt.error();
-        index = 0;
+        int index = 0;
         for (const syncv1::Field *field : changed)
             bindValue(**stmt, ++index, field->value());
         // hlc becomes the version seen from the server even where local
@@ -432,12 +424,23 @@ private:
         return {};
     }
 
+    // The fields' names, in order, for RowStatements (one vector reused).
+    std::span<const std::string_view> columnNames(const RecordFields &fields)
+    {
+        m_names.clear();
+        for (const syncv1::Field *field : fields)
+            m_names.emplace_back(field->name());
+        return m_names;
+    }
+
     DeviceStore &m_store;
     Database &m_db;
+    RowStatements &m_rows;
     const EntityCatalog &m_catalog;
     PageContext &m_context;
     PullApplyResult &m_result;
     std::uint64_t m_maxVersion = 0;
+    std::vector<std::string_view> m_names;
 };
 
 Result<bool> anyRow(Database &db, const std::string &sql)
@@ -450,7 +453,10 @@ Result<bool> anyRow(Database &db, const std::string &sql)
 
 } // namespace
 
-PullApplier::PullApplier(DeviceStore &store, const EntityCatalog &catalog) : m_store(store), m_catalog(catalog) {}
+PullApplier::PullApplier(DeviceStore &store, const EntityCatalog &catalog)
+    : m_store(store), m_catalog(catalog), m_rows(store.db())
+{
+}
 
 Result<PullApplyResult> PullApplier::apply(const syncv1::PullPage &page)
 {
@@ -503,7 +509,7 @@ Result<PullApplyResult> PullApplier::apply(const syncv1::PullPage &page)
         if (auto ok = db.exec("INSERT INTO sync_eviction (id) VALUES (1)"); !ok)
             return ok;
 
-        PageApplier applier(m_store, m_catalog, context, result);
+        PageApplier applier(m_store, m_rows, m_catalog, context, result);
         for (const auto &record : page.records())
             if (auto ok = applier.applyRecord(record); !ok)
                 return ok;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/result.h"
+#include "store/rowstatements.h"
 #include "sync/entitycatalog.h"
 #include "sync/framecodec.h"
 
@@ -65,6 +66,7 @@ public:
 private:
     DeviceStore &m_store;
     const EntityCatalog &m_catalog;
+    RowStatements m_rows;  // one prepared write per table and column list, across pages
 };
 
 } // namespace beatbook

@@ -481,6 +481,8 @@ private slots:
         noId.set_id("");
         syncv1::Record hugeVersion = good;
         hugeVersion.set_version(std::numeric_limits<std::uint64_t>::max());
+        syncv1::Record repeatedField = good;
+        *repeatedField.add_fields() = good.fields(good.fields_size() - 1);
         syncv1::Record badConflict = good;
         badConflict.add_conflicts()->set_field("participants");
         badConflict.mutable_conflicts(0)->add_values();
@@ -496,6 +498,7 @@ private slots:
             noValue,
             noId,
             hugeVersion,
+            repeatedField,
             badConflict,
         };
         for (std::size_t i = 0; i < bad.size(); ++i) {

@@ -5,22 +5,6 @@
 
 namespace beatbook::field {
 
-int exitCodeFor(const Error &error)
-{
-    switch (error.code) {
-    case ErrorCode::InvalidInput:
-    case ErrorCode::NotFound:
-    case ErrorCode::NotAllowed:
-        return kExitBadInput;
-    case ErrorCode::Conflict:
-    case ErrorCode::Storage:
-    case ErrorCode::DataPack:
-    case ErrorCode::Io:
-        return kExitFailure;
-    }
-    return kExitFailure;
-}
-
 Result<DeviceStore *> FieldContext::store()
 {
     if (m_store)

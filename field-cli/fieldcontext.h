@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "core/randomsource.h"
 #include "core/result.h"
 #include "datapack/datapack.h"
@@ -15,13 +16,7 @@
 
 namespace beatbook::field {
 
-// Exit codes shared by every command: 0 done, 2 bad input (nothing written),
-// 1 anything else.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitBadInput = 2;
-
-int exitCodeFor(const Error &error);
+// Exit codes and exitCodeFor: core/exitcode.h, shared with beatbook-admin.
 
 // What every command needs: the global options, the device store and the
 // borough's data pack, opened on first use.

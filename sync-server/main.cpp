@@ -10,6 +10,7 @@
 // directory that was never initialised), 1 for anything else.
 
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "server/serverconfig.h"
 #include "server/serverdatabase.h"
 #include "server/serveridentity.h"
@@ -37,10 +38,6 @@ using namespace beatbook;
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitBadInput = 2;
 
 int fail(int code, const std::string &message)
 {

@@ -10,6 +10,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <span>
 
 namespace beatbook {
 
@@ -226,11 +227,31 @@ Status addSubjectAltNames(X509 *cert, const std::vector<std::string> &dnsNames,
     return {};
 }
 
-Status sign(X509 *cert, EVP_PKEY *key)
+// X509v3 extensions by NID and OpenSSL's text form; the issuer is the
+// certificate itself for a CA, so key identifiers resolve.
+using Extension = std::pair<int, const char *>;
+
+Status addExtensions(X509 *cert, X509 *issuer, std::span<const Extension> extensions)
 {
-    if (X509_sign(cert, key, EVP_sha256()) <= 0)
-        return Error::io("Could not sign the certificate.");
+    for (const auto &[nid, value] : extensions)
+        if (auto s = addExtension(cert, issuer, nid, value); !s)
+            return s;
     return {};
+}
+
+// Signs the finished certificate with the issuer's key and writes it out
+// with the subject's own private key.
+Result<CertificateAndKey> signAndExport(X509 *cert, EVP_PKEY *issuerKey, EVP_PKEY *subjectKey)
+{
+    if (X509_sign(cert, issuerKey, EVP_sha256()) <= 0)
+        return Error::io("Could not sign the certificate.");
+    auto certText = certificatePem(cert);
+    if (!certText)
+        return certText.error();
+    auto keyText = privateKeyPem(subjectKey);
+    if (!keyText)
+        return keyText.error();
+    return CertificateAndKey{std::move(*certText), std::move(*keyText)};
 }
 
 } // namespace
@@ -252,23 +273,14 @@ Result<CertificateAndKey> createCertificateAuthority(const std::string &commonNa
         return s.error();
     if (X509_set_issuer_name(x, X509_get_subject_name(x)) != 1)
         return Error::io("Could not set the certificate authority's issuer.");
-    for (auto [nid, value] : std::array<std::pair<int, const char *>, 3>{{
-             {NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-             {NID_key_usage, "critical,keyCertSign,cRLSign"},
-             {NID_subject_key_identifier, "hash"},
-         }}) {
-        if (auto s = addExtension(x, x, nid, value); !s)
-            return s.error();
-    }
-    if (auto s = sign(x, key->get()); !s)
+    constexpr std::array<Extension, 3> kCaExtensions{{
+        {NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+        {NID_key_usage, "critical,keyCertSign,cRLSign"},
+        {NID_subject_key_identifier, "hash"},
+    }};
+    if (auto s = addExtensions(x, x, kCaExtensions); !s)
         return s.error();
-    auto certText = certificatePem(x);
-    if (!certText)
-        return certText.error();
-    auto keyText = privateKeyPem(key->get());
-    if (!keyText)
-        return keyText.error();
-    return CertificateAndKey{std::move(*certText), std::move(*keyText)};
+    return signAndExport(x, key->get(), key->get());
 }
 
 Result<CertificateAndKey> issueServerCertificate(const CertificateAndKey &ca, const std::vector<std::string> &dnsNames,
@@ -306,27 +318,18 @@ Result<CertificateAndKey> issueServerCertificate(const CertificateAndKey &ca, co
         return s.error();
     if (X509_set_issuer_name(x, X509_get_subject_name(caCert->get())) != 1)
         return Error::io("Could not set the server certificate's issuer.");
-    for (auto [nid, value] : std::array<std::pair<int, const char *>, 5>{{
-             {NID_basic_constraints, "critical,CA:FALSE"},
-             {NID_key_usage, "critical,digitalSignature"},
-             {NID_ext_key_usage, "serverAuth"},
-             {NID_subject_key_identifier, "hash"},
-             {NID_authority_key_identifier, "keyid:always"},
-         }}) {
-        if (auto s = addExtension(x, caCert->get(), nid, value); !s)
-            return s.error();
-    }
+    constexpr std::array<Extension, 5> kServerExtensions{{
+        {NID_basic_constraints, "critical,CA:FALSE"},
+        {NID_key_usage, "critical,digitalSignature"},
+        {NID_ext_key_usage, "serverAuth"},
+        {NID_subject_key_identifier, "hash"},
+        {NID_authority_key_identifier, "keyid:always"},
+    }};
+    if (auto s = addExtensions(x, caCert->get(), kServerExtensions); !s)
+        return s.error();
     if (auto s = addSubjectAltNames(x, dnsNames, ipAddresses); !s)
         return s.error();
-    if (auto s = sign(x, caKey->get()); !s)
-        return s.error();
-    auto certText = certificatePem(x);
-    if (!certText)
-        return certText.error();
-    auto keyText = privateKeyPem(key->get());
-    if (!keyText)
-        return keyText.error();
-    return CertificateAndKey{std::move(*certText), std::move(*keyText)};
+    return signAndExport(x, caKey->get(), key->get());
 }
 
 Result<std::string> certificateSha256(const std::string &certificatePem)

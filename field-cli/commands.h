@@ -27,5 +27,6 @@ void addCocooningCommands(CommandSet &set); // cocoon plan, visit, advise-victim
 void addPatrolCommands(CommandSet &set);    // patrol start, observe, end, list, show
 void addReferralCommands(CommandSet &set);  // consent capture, withdraw, show; referral draft, steps, show, list
 void addSyncCommands(CommandSet &set);      // enrol, sync, status
+void addConflictCommands(CommandSet &set);  // conflicts, resolve
 
 } // namespace beatbook::field

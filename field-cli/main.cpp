@@ -7,6 +7,7 @@
 
 int main(int argc, char **argv)
 {
+    using namespace beatbook;
     using namespace beatbook::field;
     FieldContext ctx;
     int exitCode = kExitOk;
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
     addPatrolCommands(set);
     addReferralCommands(set);
     addSyncCommands(set);
+    addConflictCommands(set);
 
     try {
         app.parse(argc, argv);

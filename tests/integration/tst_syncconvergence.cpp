@@ -6,6 +6,7 @@
 
 #include "domain/asblifecycle.h"
 #include "store/asbreportstore.h"
+#include "sync/conflictresolution.h"
 #include "dbinspect.h"
 #include "recordsnapshot.h"
 #include "syncworld.h"
@@ -214,6 +215,41 @@ private slots:
                                      "Spoke to the neighbours", "Youths kicking"})
             QVERIFY2(log.find(personal) == std::string::npos,
                      (std::string("the server log holds ") + personal).c_str());
+
+        // Only a supervisor resolves: the officer is refused on the device.
+        auto held = heldConflicts(cat.db());
+        QVERIFY_OK(held);
+        QCOMPARE(held->size(), std::size_t(1));
+        const FieldConflict &conflict = held->front();
+        QCOMPARE(conflict.field, std::string("assigned_to"));
+        QCOMPARE(conflict.values.size(), std::size_t(2));
+        QCOMPARE(conflict.values[0].value.get<std::string>(), std::string("pc.bravo"));  // cat's, the older stamp
+        auto refused = resolveConflict(ben.store(), "asb_reports", *r1, "assigned_to", 1);
+        QVERIFY(!refused.ok() && refused.error().code == ErrorCode::NotAllowed);
+        QVERIFY(!resolveConflict(cat.store(), "asb_reports", *r1, "assigned_to", 3).ok());
+        QVERIFY(!resolveConflict(cat.store(), "asb_reports", *r1, "status", 1).ok());
+
+        // The supervisor keeps the value that lost on the clock; once every
+        // device has synced, the conflict and the review flag are gone
+        // everywhere and the kept value shows.
+        w.tick();
+        QVERIFY_OK(resolveConflict(cat.store(), "asb_reports", *r1, "assigned_to", 1));
+        m_conflictsSeen = 0;
+        round({"cat", "ada", "ben"});
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(m_conflictsSeen, std::uint64_t(0));
+        QCOMPARE(text(**serverDb, "SELECT assigned_to FROM asb_reports WHERE id = '" + *r1 + "'"),
+                 std::string("pc.bravo"));
+        QCOMPARE(queryCount(**serverDb, "SELECT COUNT(*) FROM sync_records WHERE needs_review = 1 OR conflicts IS "
+                                        "NOT NULL"),
+                 0);
+        for (SyncDevice *device : {&ada, &ben, &cat}) {
+            Database &db = device->db();
+            QCOMPARE(text(db, "SELECT assigned_to FROM asb_reports WHERE id = '" + *r1 + "'"), std::string("pc.bravo"));
+            QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM sync_conflicts"), 0);
+            QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM sync_review"), 0);
+        }
     }
 };
 

@@ -7,22 +7,6 @@
 
 namespace beatbook::admin {
 
-int exitCodeFor(const Error &error)
-{
-    switch (error.code) {
-    case ErrorCode::InvalidInput:
-    case ErrorCode::NotFound:
-    case ErrorCode::NotAllowed:
-        return kExitBadInput;
-    case ErrorCode::Conflict:
-    case ErrorCode::Storage:
-    case ErrorCode::DataPack:
-    case ErrorCode::Io:
-        return kExitFailure;
-    }
-    return kExitFailure;
-}
-
 Status AdminContext::requireInitialised() const
 {
     if (dataDir.empty())
@@ -77,6 +61,17 @@ Result<ServerSettings> AdminContext::serverSettings() const
     if (!parsed)
         return Error::invalid(paths().config() + ": " + parsed.error().message);
     return parsed->settings;
+}
+
+AdminAuditEntry AdminContext::auditEntry(AdminAction action, std::string subject,
+                                         std::optional<std::string> detail) const
+{
+    AdminAuditEntry entry;
+    entry.at = m_clock.nowMs();
+    entry.action = action;
+    entry.subject = std::move(subject);
+    entry.detail = std::move(detail);
+    return entry;
 }
 
 void AdminContext::print(const Json &json, const std::string &text) const

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/exitcode.h"
 #include "core/randomsource.h"
 #include "core/result.h"
 #include "datapack/datapack.h"
+#include "server/adminaudit.h"
 #include "server/serverconfig.h"
 #include "server/serverdatabase.h"
 #include "server/sqlitedevicedirectory.h"
@@ -16,13 +18,7 @@
 
 namespace beatbook::admin {
 
-// Exit codes, as beatbook-field's: 0 done, 2 bad input (nothing written),
-// 1 anything else.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitBadInput = 2;
-
-int exitCodeFor(const Error &error);
+// Exit codes and exitCodeFor: core/exitcode.h, as beatbook-field's.
 
 using Json = nlohmann::ordered_json;
 
@@ -59,6 +55,10 @@ public:
     void print(const Json &json, const std::string &text) const;
     // One clear line on stderr; returns the exit code for the error.
     int fail(const Error &error) const;
+
+    // An audit row for a change made now; the change may add its detail.
+    AdminAuditEntry auditEntry(AdminAction action, std::string subject,
+                               std::optional<std::string> detail = std::nullopt) const;
 
     const Clock &clock() const { return m_clock; }
     RandomSource &random() { return m_random; }

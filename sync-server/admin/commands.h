@@ -15,10 +15,11 @@ struct CommandSet {
 };
 
 void addInitCommand(CommandSet &set);      // init
-void addUserCommands(CommandSet &set);     // user add, disable, enable, list
+void addUserCommands(CommandSet &set);     // user add, disable, enable, wards, list
 void addEnrolCommand(CommandSet &set);     // enrol
 void addDeviceCommands(CommandSet &set);   // device list, revoke
 void addMeasureCommands(CommandSet &set);  // kpis
 void addExportCommand(CommandSet &set);    // export
+void addAuditCommand(CommandSet &set);     // audit
 
 } // namespace beatbook::admin

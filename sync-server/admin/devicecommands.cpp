@@ -45,25 +45,38 @@ Status revokeDevice(AdminContext &ctx, const std::string &deviceId)
     auto directory = ctx.directory();
     if (!directory)
         return directory.error();
-    auto found = (*directory)->findDevice(deviceId);
-    if (!found)
-        return found.error();
-    if (!*found)
-        return Error::notFound("no device " + deviceId);
-    const bool already = (*found)->device.status == DeviceStatus::Revoked;
-    if (auto ok = (*directory)->revokeDevice(deviceId, ctx.clock().nowMs()); !ok)
-        return ok;
-    auto after = (*directory)->findDevice(deviceId);
-    if (!after)
-        return after.error();
-    const auto revokedAt = *after ? (*after)->device.revokedAt : std::nullopt;
+    std::string userName;
+    bool already = false;
+    std::optional<TimestampMs> revokedAt;
+    // Revoking a revoked device changes nothing, but it is still an
+    // operator's act on the device, so it is audited too.
+    auto done = (*directory)->audited(
+        ctx.auditEntry(AdminAction::DeviceRevoke, deviceId), [&](AdminAuditEntry &entry) -> Status {
+            auto found = (*directory)->findDevice(deviceId);
+            if (!found)
+                return found.error();
+            if (!*found)
+                return Error::notFound("no device " + deviceId);
+            userName = (*found)->device.userName;
+            already = (*found)->device.status == DeviceStatus::Revoked;
+            if (auto ok = (*directory)->revokeDevice(deviceId, ctx.clock().nowMs()); !ok)
+                return ok;
+            auto after = (*directory)->findDevice(deviceId);
+            if (!after)
+                return after.error();
+            revokedAt = *after ? (*after)->device.revokedAt : std::nullopt;
+            entry.detail = "user=" + userName + (already ? " already_revoked=true" : "");
+            return {};
+        });
+    if (!done)
+        return done;
     ctx.print(Json{{"device_id", deviceId},
-                   {"user", (*found)->device.userName},
+                   {"user", userName},
                    {"status", "revoked"},
                    {"revoked_at", timeOrNull(revokedAt)},
                    {"already_revoked", already}},
               already ? "Device " + deviceId + " was already revoked"
-                      : "Revoked device " + deviceId + " of " + (*found)->device.userName
+                      : "Revoked device " + deviceId + " of " + userName
                           + ": at its next connection it is refused and told to wipe its data");
     return {};
 }

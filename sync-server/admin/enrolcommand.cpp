@@ -94,15 +94,27 @@ Status enrol(AdminContext &ctx, const EnrolOptions &options)
     auto directory = ctx.directory();
     if (!directory)
         return directory.error();
-    auto user = (*directory)->findUser(options.name);
-    if (!user)
-        return user.error();
-
     const std::int64_t validForMs = std::int64_t{options.validDays} * 24 * 3600 * 1000;
-    auto issued = (*directory)->issueEnrolmentCode(options.name, ctx.clock().nowMs(), validForMs);
-    if (!issued)
-        return issued.error();
-    const std::string code = formatEnrolmentCode(issued->secret, *fingerprint);
+    std::optional<UserAccount> user;
+    IssuedEnrolmentCode issued;
+    // The audit names the user and when the code expires: never the code,
+    // nor anything derived from its secret.
+    auto done = (*directory)->audited(
+        ctx.auditEntry(AdminAction::Enrol, options.name), [&](AdminAuditEntry &entry) -> Status {
+            auto found = (*directory)->findUser(options.name);
+            if (!found)
+                return found.error();
+            user = std::move(*found);
+            auto code = (*directory)->issueEnrolmentCode(options.name, ctx.clock().nowMs(), validForMs);
+            if (!code)
+                return code.error();
+            issued = std::move(*code);
+            entry.detail = "expires_at=" + formatIsoTime(issued.expiresAt);
+            return {};
+        });
+    if (!done)
+        return done;
+    const std::string code = formatEnrolmentCode(issued.secret, *fingerprint);
     if (code.empty())
         return Error::storage("could not format the enrolment code");
 
@@ -110,17 +122,17 @@ Status enrol(AdminContext &ctx, const EnrolOptions &options)
         if (auto ok = writeQrPng(formatEnrolmentInvite({*server, code, *fingerprint}), options.qrPath); !ok)
             return Error::io(ok.error().message + " (the code below was issued and still works)");
 
-    const std::string role = *user ? std::string(toString((*user)->role)) : std::string();
+    const std::string role = user ? std::string(toString(user->role)) : std::string();
     const std::string fp = toHex(*fingerprint);
     std::string text = "One-time enrolment code for " + options.name + " (" + role + "), valid until "
-        + formatIsoTime(issued->expiresAt) + "\n" + "Server " + *server + ", certificate SHA-256 " + fp + "\n";
+        + formatIsoTime(issued.expiresAt) + "\n" + "Server " + *server + ", certificate SHA-256 " + fp + "\n";
     if (!options.qrPath.empty())
         text += "QR code written to " + options.qrPath + "\n";
     text += code;
     ctx.print(Json{{"user", options.name},
                    {"role", role},
                    {"code", code},
-                   {"expires_at", formatIsoTime(issued->expiresAt)},
+                   {"expires_at", formatIsoTime(issued.expiresAt)},
                    {"server", *server},
                    {"certificate_sha256", fp},
                    {"qr", options.qrPath.empty() ? Json(nullptr) : Json(options.qrPath)}},

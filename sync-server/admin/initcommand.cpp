@@ -159,10 +159,16 @@ Status initialise(AdminContext &ctx, const InitOptions &options)
         auto db = openServerDatabase(paths.database());
         if (!db)
             return db.error();
-        auto identity = createServerIdentity(**db, ctx.random());
-        if (!identity)
-            return identity.error();
-        serverId = identity->serverId;
+        Status made = (*db)->transaction([&]() -> Status {
+            auto identity = createServerIdentity(**db, ctx.random());
+            if (!identity)
+                return identity.error();
+            serverId = identity->serverId;
+            return appendAdminAudit(**db, ctx.auditEntry(AdminAction::Init, serverId,
+                                                          "hostname=" + hostname + " listen=" + listen->text()));
+        });
+        if (!made)
+            return made;
     }
 
     // Written last: its presence marks a finished init.

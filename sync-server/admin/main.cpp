@@ -1,7 +1,7 @@
 // beatbook-admin: sets up a sync server's data directory and manages who may
-// connect (users, enrolment codes, devices), and publishes the partnership's
-// measures and pseudonymised exports. Every command is non-interactive, so
-// operators can script it.
+// connect (users, enrolment codes, devices), keeps an audit of those changes,
+// and publishes the partnership's measures and pseudonymised exports. Every
+// command is non-interactive, so operators can script it.
 
 #include "commands.h"
 
@@ -9,6 +9,7 @@
 
 int main(int argc, char **argv)
 {
+    using namespace beatbook;
     using namespace beatbook::admin;
     AdminContext ctx;
     int exitCode = kExitOk;
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
     addDeviceCommands(set);
     addMeasureCommands(set);
     addExportCommand(set);
+    addAuditCommand(set);
 
     try {
         app.parse(argc, argv);

@@ -24,6 +24,25 @@ Json userJson(const UserAccount &user)
                 {"created_at", timeOrNull(user.createdAt)}};
 }
 
+Status checkWards(const std::vector<std::string> &wards)
+{
+    for (const auto &ward : wards)
+        if (!isWardCodeFormat(ward))
+            return Error::invalid("--ward takes a 2022 ONS ward code such as E05013628");
+    return {};
+}
+
+// The user as stored, read inside the change's transaction.
+Result<UserAccount> storedUser(DeviceDirectory &directory, const std::string &name)
+{
+    auto found = directory.findUser(name);
+    if (!found)
+        return found.error();
+    if (!*found)
+        return Error::notFound("no user named " + name);
+    return std::move(**found);
+}
+
 struct AddOptions {
     std::string name;
     std::string role;
@@ -37,22 +56,32 @@ Status addUser(AdminContext &ctx, const AddOptions &options)
     auto role = parseEnum<Role>("role", options.role);
     if (!role)
         return role.error();
-    for (const auto &ward : options.wards)
-        if (!isWardCodeFormat(ward))
-            return Error::invalid("--ward takes a 2022 ONS ward code such as E05013628");
+    if (auto ok = checkWards(options.wards); !ok)
+        return ok;
     auto directory = ctx.directory();
     if (!directory)
         return directory.error();
-    UserAccount user{options.name, *role, options.wards, false, ctx.clock().nowMs()};
-    if (auto ok = (*directory)->addUser(user); !ok)
-        return ok;
-    auto stored = (*directory)->findUser(options.name);
-    if (!stored)
-        return stored.error();
-    if (!*stored)
-        return Error::storage("user " + options.name + " was added but cannot be read back");
-    ctx.print(userJson(**stored), "Added user " + (*stored)->name + " (" + std::string(toString((*stored)->role))
-                                      + "), wards: " + joinedWards((*stored)->wards));
+    const UserAccount user{options.name, *role, options.wards, false, ctx.clock().nowMs()};
+    UserAccount stored;
+    auto done = (*directory)->audited(ctx.auditEntry(AdminAction::UserAdd, options.name),
+                                      [&](AdminAuditEntry &entry) -> Status {
+                                          if (auto ok = (*directory)->addUser(user); !ok)
+                                              return ok;
+                                          auto added = storedUser(**directory, options.name);
+                                          if (!added && added.error().code == ErrorCode::NotFound)
+                                              return Error::storage("user " + options.name
+                                                                    + " was added but cannot be read back");
+                                          if (!added)
+                                              return added.error();
+                                          stored = std::move(*added);
+                                          entry.detail = "role=" + std::string(toString(stored.role))
+                                              + " wards=" + joinedWards(stored.wards);
+                                          return {};
+                                      });
+    if (!done)
+        return done;
+    ctx.print(userJson(stored), "Added user " + stored.name + " (" + std::string(toString(stored.role))
+                                    + "), wards: " + joinedWards(stored.wards));
     return {};
 }
 
@@ -63,11 +92,63 @@ Status setDisabled(AdminContext &ctx, const std::string &name, bool disabled)
     auto directory = ctx.directory();
     if (!directory)
         return directory.error();
-    if (auto ok = (*directory)->setUserDisabled(name, disabled); !ok)
+    const AdminAction action = disabled ? AdminAction::UserDisable : AdminAction::UserEnable;
+    auto change = [&](AdminAuditEntry &) { return (*directory)->setUserDisabled(name, disabled); };
+    if (auto ok = (*directory)->audited(ctx.auditEntry(action, name), change); !ok)
         return ok;
     ctx.print(Json{{"name", name}, {"status", disabled ? "disabled" : "active"}},
               disabled ? "Disabled user " + name + ": their devices are refused from their next connection"
                        : "Enabled user " + name + ": their devices may connect again");
+    return {};
+}
+
+struct WardsOptions {
+    std::string name;
+    std::vector<std::string> wards;
+};
+
+// Replaces the user's wards. The list is never emptied here: a user without
+// wards is made by `user add` without --ward, and a forgotten --ward must
+// not take a PCSO's whole beat off their devices.
+Status setWards(AdminContext &ctx, const WardsOptions &options)
+{
+    if (auto ok = checkUserName(options.name); !ok)
+        return ok;
+    if (options.wards.empty())
+        return Error::invalid("give the user's wards with --ward CODE (repeatable): they replace the current list");
+    if (auto ok = checkWards(options.wards); !ok)
+        return ok;
+    auto directory = ctx.directory();
+    if (!directory)
+        return directory.error();
+    UserAccount before;
+    UserAccount after;
+    auto done = (*directory)->audited(ctx.auditEntry(AdminAction::UserWards, options.name),
+                                      [&](AdminAuditEntry &entry) -> Status {
+                                          auto found = storedUser(**directory, options.name);
+                                          if (!found)
+                                              return found.error();
+                                          before = std::move(*found);
+                                          if (auto ok = (*directory)->setUserWards(options.name, options.wards); !ok)
+                                              return ok;
+                                          auto changed = storedUser(**directory, options.name);
+                                          if (!changed)
+                                              return changed.error();
+                                          after = std::move(*changed);
+                                          entry.detail = "wards=" + joinedWards(after.wards)
+                                              + " was=" + joinedWards(before.wards);
+                                          return {};
+                                      });
+    if (!done)
+        return done;
+    const bool changed = before.wards != after.wards;
+    Json json = userJson(after);
+    json["previous_wards"] = before.wards;
+    json["changed"] = changed;
+    ctx.print(json, changed ? "Wards of " + after.name + " (" + std::string(toString(after.role)) + ") now "
+                                  + joinedWards(after.wards) + ", were " + joinedWards(before.wards)
+                                  + ": their devices take the new scope at their next connection"
+                            : "Wards of " + after.name + " unchanged: " + joinedWards(after.wards));
     return {};
 }
 
@@ -116,6 +197,13 @@ void addUserCommands(CommandSet &set)
             ctx.run(exitCode, [&] { return setDisabled(ctx, *name, disabled); });
         });
     }
+
+    auto wards = std::make_shared<WardsOptions>();
+    auto *wardsCmd = user->add_subcommand(
+        "wards", "Replace a user's wards; their devices take the new scope at their next connection");
+    wardsCmd->add_option("name", wards->name, "The user's login name")->required();
+    wardsCmd->add_option("--ward", wards->wards, "A ward the user works in (2022 code); repeatable, at least one");
+    wardsCmd->callback([&ctx, &exitCode, wards] { ctx.run(exitCode, [&] { return setWards(ctx, *wards); }); });
 
     auto *list = user->add_subcommand("list", "One line per user: NAME ROLE STATUS WARDS");
     list->callback([&ctx, &exitCode] { ctx.run(exitCode, [&] { return listUsers(ctx); }); });

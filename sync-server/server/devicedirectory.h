@@ -3,9 +3,11 @@
 #include "core/clock.h"
 #include "core/result.h"
 #include "domain/names.h"
+#include "server/adminaudit.h"
 #include "sync/syncscope.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +62,12 @@ public:
     virtual Result<std::optional<UserAccount>> findUser(const std::string &name) = 0;
     virtual Result<std::vector<UserAccount>> listUsers() = 0;
     virtual Status setUserDisabled(const std::string &name, bool disabled) = 0;
+    // Replaces the user's wards (checked as addUser checks them; sorted,
+    // duplicates dropped). NotFound for an unknown user. Nothing keeps the
+    // old wards: a session reads the user's scope as its device connects, so
+    // each device gets the new scope (a new scope token, a rebaseline) at its
+    // next connection.
+    virtual Status setUserWards(const std::string &name, const std::vector<std::string> &wards) = 0;
 
     // A new one-time code for the user; refused for an unknown or disabled
     // user.
@@ -76,6 +84,15 @@ public:
     // NotFound for an unknown device id.
     virtual Status revokeDevice(const std::string &deviceId, TimestampMs now) = 0;
     virtual Status touchDevice(const std::string &deviceId, TimestampMs now) = 0;
+
+    // The admin audit (server/adminaudit.h). audited runs `change` (calls on
+    // this directory) and appends `entry` in one transaction, so the change
+    // and its audit row are kept together or not at all; `change` may fill
+    // in the entry's detail from what it read. If change fails, nothing of
+    // it is kept and no row is written.
+    virtual Status audited(AdminAuditEntry entry, const std::function<Status(AdminAuditEntry &)> &change) = 0;
+    // Newest first; at most `limit` rows when given (1 or more).
+    virtual Result<std::vector<AdminAuditEntry>> listAdminAudit(std::optional<std::int64_t> limit) = 0;
 };
 
 } // namespace beatbook

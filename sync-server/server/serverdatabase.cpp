@@ -90,9 +90,34 @@ CREATE TABLE sync_changes (
 ) STRICT, WITHOUT ROWID;
 )SQL";
 
-constexpr std::array<ServerMigration, 2> kServerMigrations{{
+// What administrators did to users, devices and codes (domain.md: the
+// admin's powers are audited). Written in the transaction of each change and
+// append-only, as the device's event tables are: a row, once written, is
+// neither changed nor removed, not even by the admin whose act it records.
+// INSERT OR REPLACE would remove a row without firing the delete trigger
+// (SQLite fires it only with recursive triggers on), so an insert over an
+// existing seq is refused as well.
+constexpr std::string_view kServerVersion3 = R"SQL(
+CREATE TABLE admin_audit (
+    seq     INTEGER PRIMARY KEY CHECK (seq > 0),
+    at      INTEGER NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail  TEXT
+) STRICT;
+CREATE TRIGGER admin_audit_no_update BEFORE UPDATE ON admin_audit
+BEGIN SELECT RAISE(ABORT, 'the admin audit is append-only'); END;
+CREATE TRIGGER admin_audit_no_delete BEFORE DELETE ON admin_audit
+BEGIN SELECT RAISE(ABORT, 'the admin audit is append-only'); END;
+CREATE TRIGGER admin_audit_no_replace BEFORE INSERT ON admin_audit
+WHEN EXISTS (SELECT 1 FROM admin_audit WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'the admin audit is append-only'); END;
+)SQL";
+
+constexpr std::array<ServerMigration, 3> kServerMigrations{{
     {1, "server meta, users, devices, enrolment codes", kServerVersion1},
     {2, "sync records metadata, change feed, per-device answers", kServerVersion2},
+    {3, "append-only audit of admin actions", kServerVersion3},
 }};
 
 Result<int> serverSchemaVersion(Database &db)

@@ -121,6 +121,18 @@ Error noSuchDevice(const std::string &deviceId)
     return Error::notFound(isUuid(deviceId) ? "no device " + deviceId : std::string("no device with that id"));
 }
 
+// A user's wards as stored: each a ward code, sorted, once each.
+Result<std::vector<std::string>> normalisedWards(std::vector<std::string> wards)
+{
+    for (const auto &ward : wards)
+        if (!isWardCodeFormat(ward))
+            return Error::invalid("ward code " + shown(ward)
+                                  + " is not an ONS ward code (E05 and six digits, e.g. E05013628)");
+    std::sort(wards.begin(), wards.end());
+    wards.erase(std::unique(wards.begin(), wards.end()), wards.end());
+    return wards;
+}
+
 Error noSuchUser(const std::string &name)
 {
     return Error::notFound(checkUserName(name) ? "no user named " + name : std::string("no user with that name"));
@@ -137,13 +149,10 @@ Status SqliteDeviceDirectory::addUser(const UserAccount &user)
 {
     if (auto ok = checkUserName(user.name); !ok)
         return ok;
-    std::vector<std::string> wards = user.wards;
-    for (const auto &ward : wards)
-        if (!isWardCodeFormat(ward))
-            return Error::invalid("ward code " + shown(ward)
-                                  + " is not an ONS ward code (E05 and six digits, e.g. E05013628)");
-    std::sort(wards.begin(), wards.end());
-    wards.erase(std::unique(wards.begin(), wards.end()), wards.end());
+    auto checked = normalisedWards(user.wards);
+    if (!checked)
+        return checked.error();
+    const std::vector<std::string> &wards = *checked;
 
     const std::lock_guard lock(m_mutex);
     return m_db->transaction([&]() -> Status {
@@ -193,6 +202,24 @@ Status SqliteDeviceDirectory::setUserDisabled(const std::string &name, bool disa
         if (!stmt)
             return stmt.error();
         if (auto ok = (*stmt)->bind(1, disabled ? 1 : 0).bind(2, name).run(); !ok)
+            return ok;
+        if (m_db->changes() == 0)
+            return noSuchUser(name);
+        return {};
+    });
+}
+
+Status SqliteDeviceDirectory::setUserWards(const std::string &name, const std::vector<std::string> &wards)
+{
+    auto checked = normalisedWards(wards);
+    if (!checked)
+        return checked.error();
+    const std::lock_guard lock(m_mutex);
+    return m_db->transaction([&]() -> Status {
+        auto stmt = m_db->prepare("UPDATE users SET wards = ? WHERE name = ?");
+        if (!stmt)
+            return stmt.error();
+        if (auto ok = (*stmt)->bind(1, wardsJson(*checked)).bind(2, name).run(); !ok)
             return ok;
         if (m_db->changes() == 0)
             return noSuchUser(name);
@@ -371,6 +398,24 @@ Status SqliteDeviceDirectory::touchDevice(const std::string &deviceId, Timestamp
             return noSuchDevice(deviceId);
         return {};
     });
+}
+
+Status SqliteDeviceDirectory::audited(AdminAuditEntry entry, const std::function<Status(AdminAuditEntry &)> &change)
+{
+    // Held across the change: another thread's call must not run inside
+    // this transaction, and the change's own calls take the mutex again.
+    const std::lock_guard lock(m_mutex);
+    return m_db->transaction([&]() -> Status {
+        if (auto ok = change(entry); !ok)
+            return ok;
+        return appendAdminAudit(*m_db, entry);
+    });
+}
+
+Result<std::vector<AdminAuditEntry>> SqliteDeviceDirectory::listAdminAudit(std::optional<std::int64_t> limit)
+{
+    const std::lock_guard lock(m_mutex);
+    return beatbook::listAdminAudit(*m_db, limit);
 }
 
 } // namespace beatbook

@@ -13,7 +13,8 @@ namespace beatbook {
 //
 // Thread-safe: every call takes one mutex, because the single SQLite
 // connection (opened without SQLite's own mutex) must not be used by two
-// threads at once. Calls are short (one indexed read or one small
+// threads at once. The mutex is recursive so that `audited` can hold it (and
+// its transaction) across the directory calls its change makes. Calls are short (one indexed read or one small
 // transaction), so sessions queue for microseconds. Writes are BEGIN
 // IMMEDIATE transactions, so the admin tool and a running server, each with
 // its own connection, change the same file safely; SQLite's busy timeout
@@ -33,6 +34,7 @@ public:
     Result<std::optional<UserAccount>> findUser(const std::string &name) override;
     Result<std::vector<UserAccount>> listUsers() override;
     Status setUserDisabled(const std::string &name, bool disabled) override;
+    Status setUserWards(const std::string &name, const std::vector<std::string> &wards) override;
 
     // IssuedEnrolmentCode::secret is the raw 10-byte secret: the caller
     // formats it with the certificate's fingerprint (formatEnrolmentCode).
@@ -47,10 +49,13 @@ public:
     Status revokeDevice(const std::string &deviceId, TimestampMs now) override;
     Status touchDevice(const std::string &deviceId, TimestampMs now) override;
 
+    Status audited(AdminAuditEntry entry, const std::function<Status(AdminAuditEntry &)> &change) override;
+    Result<std::vector<AdminAuditEntry>> listAdminAudit(std::optional<std::int64_t> limit) override;
+
 private:
     Result<std::optional<UserAccount>> findUserLocked(const std::string &name);
 
-    std::mutex m_mutex;
+    std::recursive_mutex m_mutex;
     std::unique_ptr<Database> m_db;
     std::unique_ptr<RandomSource> m_random;
 };

@@ -3,6 +3,7 @@
 // end-of-file rather than wait.
 
 #include "certificatecheck.h"
+#include "cliprocess.h"
 #include "testdata.h"
 
 #include "crypto/certificates.h"
@@ -50,21 +51,7 @@ const char *const kBurntOak = "E05013630";
 const QString kUuidPattern = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const QString kIsoPattern = "\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z";
 
-struct Run {
-    bool finished = false;
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-
-    QJsonDocument json() const { return QJsonDocument::fromJson(out); }
-    QStringList lines() const { return QString::fromUtf8(out).split('\n', Qt::SkipEmptyParts); }
-    QString describe() const
-    {
-        return QStringLiteral("exit %1, stdout: %2, stderr: %3")
-            .arg(exitCode)
-            .arg(QString::fromUtf8(out.left(800)), QString::fromUtf8(err.left(800)));
-    }
-};
+using Run = testing::CliRun;
 
 QProcessEnvironment environment()
 {
@@ -75,24 +62,8 @@ QProcessEnvironment environment()
 
 Run admin(const QStringList &args, int timeoutMs = 60000)
 {
-    QProcess process;
-    process.setProcessEnvironment(environment());
-    process.setProgram(QStringLiteral(BEATBOOK_ADMIN_EXE));
-    process.setArguments(args);
-    process.start();
-    Run run;
-    if (!process.waitForStarted(timeoutMs))
-        return run;
-    process.closeWriteChannel();
-    run.finished = process.waitForFinished(timeoutMs) && process.exitStatus() == QProcess::NormalExit;
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
-    run.exitCode = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
+    return testing::runCli(QStringLiteral(BEATBOOK_ADMIN_EXE), args,
+                           {.environment = environment(), .timeoutMs = timeoutMs});
 }
 
 // Exactly one non-empty line on stderr.
@@ -196,6 +167,53 @@ private:
             return -1;
         auto n = (*db)->queryInt(sql);
         return n ? *n : -1;
+    }
+
+    struct AuditRow {
+        QString action;
+        QString subject;
+        QString detail;  // null when the row has none
+    };
+
+    // admin_audit as stored, newest first.
+    std::vector<AuditRow> auditRows()
+    {
+        auto db = openServerDatabase(file("server.db").toStdString());
+        if (!db)
+            return {};
+        auto rows = readRows(**db, "SELECT action, subject, detail FROM admin_audit ORDER BY seq DESC", noParameters,
+                             [](const Statement &s) {
+                                 const auto detail = s.columnOptionalText(2);
+                                 return AuditRow{QString::fromStdString(s.columnText(0)),
+                                                 QString::fromStdString(s.columnText(1)),
+                                                 detail ? QString::fromStdString(*detail) : QString()};
+                             });
+        return rows ? *rows : std::vector<AuditRow>{};
+    }
+
+    // Runs a command that must succeed and leave exactly one new audit row,
+    // with this action and subject; what is wrong, or empty. The row's detail
+    // goes to `detail`.
+    QString auditedRun(const QStringList &args, const QString &action, const QString &subject,
+                       QString *detail = nullptr, Run *result = nullptr)
+    {
+        const auto before = auditRows();
+        const Run run = admin(data() << args);
+        if (result)
+            *result = run;
+        if (!run.finished || run.exitCode != 0)
+            return args.join(' ') + ": " + run.describe();
+        const auto after = auditRows();
+        if (after.size() != before.size() + 1)
+            return args.join(' ') + QStringLiteral(": %1 audit rows added, not 1").arg(qint64(after.size())
+                                                                                           - qint64(before.size()));
+        const AuditRow &row = after.front();
+        if (row.action != action || row.subject != subject)
+            return args.join(' ') + ": audit row " + row.action + " " + row.subject + ", expected " + action + " "
+                + subject;
+        if (detail)
+            *detail = row.detail;
+        return {};
     }
 
     std::vector<SeedReport> seedReports()
@@ -429,6 +447,8 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::newRow("user add") << QStringList{"user", "add", "pc.smith", "--role", "pcso"};
         QTest::newRow("user list") << QStringList{"user", "list"};
+        QTest::newRow("user wards") << QStringList{"user", "wards", "pc.smith", "--ward", kHendon};
+        QTest::newRow("audit") << QStringList{"audit"};
         QTest::newRow("enrol") << QStringList{"enrol", "pc.smith"};
         QTest::newRow("device list") << QStringList{"device", "list"};
         QTest::newRow("kpis") << QStringList{"kpis"};
@@ -495,6 +515,16 @@ private slots:
         QTest::newRow("enable unknown") << QStringList{"user", "enable", "nobody"};
         QTest::newRow("no subcommand") << QStringList{"user"};
         QTest::newRow("unknown subcommand") << QStringList{"user", "delete", "existing"};
+        QTest::newRow("wards of unknown user") << QStringList{"user", "wards", "nobody", "--ward", kHendon};
+        QTest::newRow("wards bad ward") << QStringList{"user", "wards", "existing", "--ward", "Hendon"};
+        QTest::newRow("wards borough code") << QStringList{"user", "wards", "existing", "--ward", "E09000003"};
+        QTest::newRow("wards one good, one bad") << QStringList{"user", "wards", "existing", "--ward", kHendon,
+                                                               "--ward", "E05"};
+        QTest::newRow("wards empty ward") << QStringList{"user", "wards", "existing", "--ward", ""};
+        QTest::newRow("wards without --ward") << QStringList{"user", "wards", "existing"};
+        QTest::newRow("wards without name") << QStringList{"user", "wards", "--ward", kHendon};
+        QTest::newRow("wards bad name") << QStringList{"user", "wards", "pc smith", "--ward", kHendon};
+        QTest::newRow("wards unknown option") << QStringList{"user", "wards", "existing", "--wards", kHendon};
     }
     void userCommandsRefuseBadInput()
     {
@@ -506,6 +536,235 @@ private slots:
         QVERIFY2(oneLine(run.err), run.err.constData());
         QVERIFY(run.out.isEmpty());
         QCOMPARE(admin(data() << "user" << "list").lines(), QStringList{"existing officer active -"});
+        // Nothing audited: init and the add.
+        QCOMPARE(auditRows().size(), std::size_t(2));
+    }
+
+    void replacesAUsersWards()
+    {
+        QVERIFY(initialise());
+        QVERIFY(addUser("pc.smith", "pcso", {kHendon}));
+        QVERIFY(addUser("nw.jones", "champion", {kHendon}));
+
+        const Run run = admin(data() << "user" << "wards" << "pc.smith" << "--ward" << kBurntOak << "--ward" << kHendon
+                                     << "--ward" << kBurntOak);
+        QVERIFY2(run.finished && run.exitCode == 0, qPrintable(run.describe()));
+        QVERIFY(run.err.isEmpty());
+        QCOMPARE(run.lines().size(), 1);
+        QVERIFY2(run.out.contains(QStringLiteral("now %1,%2, were %3").arg(kBurntOak, kHendon, kHendon).toUtf8()),
+                 run.out.constData());
+        Run list = admin(data() << "user" << "list");
+        QVERIFY2(list.lines().contains(QString("pc.smith pcso active %1,%2").arg(kBurntOak, kHendon)),
+                 list.out.constData());
+        QVERIFY2(list.lines().contains(QString("nw.jones champion active %1").arg(kHendon)), list.out.constData());
+
+        // Replaced, not added to.
+        const Run json = admin(dataJson() << "user" << "wards" << "pc.smith" << "--ward" << kBurntOak);
+        QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
+        const QJsonObject o = json.json().object();
+        QCOMPARE(o["name"].toString(), QString("pc.smith"));
+        QCOMPARE(o["role"].toString(), QString("pcso"));
+        QCOMPARE(o["wards"].toArray(), QJsonArray{kBurntOak});
+        QCOMPARE(o["previous_wards"].toArray(), (QJsonArray{kBurntOak, kHendon}));
+        QCOMPARE(o["changed"].toBool(), true);
+        list = admin(dataJson() << "user" << "list");
+        bool found = false;
+        for (const auto &u : list.json().array())
+            if (u.toObject()["name"].toString() == "pc.smith") {
+                QCOMPARE(u.toObject()["wards"].toArray(), QJsonArray{kBurntOak});
+                found = true;
+            }
+        QVERIFY(found);
+
+        // The same list again: done, and said to be unchanged.
+        const Run same = admin(data() << "user" << "wards" << "pc.smith" << "--ward" << kBurntOak);
+        QCOMPARE(same.exitCode, 0);
+        QCOMPARE(same.lines().size(), 1);
+        QVERIFY2(same.out.contains("unchanged"), same.out.constData());
+
+        // Any role may be given wards, as `user add` allows.
+        QVERIFY(addUser("olga", "council_asb"));
+        QCOMPARE(admin(data() << "user" << "wards" << "olga" << "--ward" << kHendon).exitCode, 0);
+        QVERIFY(admin(data() << "user" << "list").lines().contains(QString("olga council_asb active %1").arg(kHendon)));
+    }
+
+    void auditsEveryChange()
+    {
+        QVERIFY(initialise());
+        auto rows = auditRows();
+        QCOMPARE(rows.size(), std::size_t(1));
+        auto db = openServerDatabase(file("server.db").toStdString());
+        QVERIFY(db.ok());
+        auto identity = loadServerIdentity(**db);
+        QVERIFY(identity.ok());
+        db->reset();
+        QCOMPARE(rows[0].action, QString("init"));
+        QCOMPARE(rows[0].subject.toStdString(), identity->serverId);
+        QCOMPARE(rows[0].detail, QString("hostname=sync.example.org listen=127.0.0.1:7443"));
+
+        QString detail;
+        QString failure = auditedRun({"user", "add", "pc.smith", "--role", "pcso", "--ward", kHendon}, "user_add",
+                                     "pc.smith", &detail);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QCOMPARE(detail, QString("role=pcso wards=%1").arg(kHendon));
+
+        failure = auditedRun({"user", "disable", "pc.smith"}, "user_disable", "pc.smith", &detail);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QVERIFY(detail.isNull());
+        failure = auditedRun({"user", "enable", "pc.smith"}, "user_enable", "pc.smith");
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+
+        failure = auditedRun({"user", "wards", "pc.smith", "--ward", kBurntOak}, "user_wards", "pc.smith", &detail);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QCOMPARE(detail, QString("wards=%1 was=%2").arg(kBurntOak, kHendon));
+
+        Run enrolled;
+        failure = auditedRun({"enrol", "pc.smith"}, "enrol", "pc.smith", &detail, &enrolled);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QVERIFY2(QRegularExpression("^expires_at=" + kIsoPattern + "$").match(detail).hasMatch(), qPrintable(detail));
+        // Nothing of the code in the audit: not the code, any part of its
+        // secret, nor the hash the server keeps.
+        const QString code = enrolled.lines().last();
+        const auto parsed = parseEnrolmentCode(code.toStdString());
+        QVERIFY(parsed.ok());
+        const QString secret = QString::fromStdString(parsed->secret);
+        QVERIFY(secret.size() >= 16);
+        auto hashes = openServerDatabase(file("server.db").toStdString());
+        QVERIFY(hashes.ok());
+        auto hash = readRows(**hashes, "SELECT secret_hash FROM enrolment_codes", noParameters,
+                             [](const Statement &s) { return s.columnText(0); });
+        QVERIFY(hash.ok() && hash->size() == 1);
+        hashes->reset();
+        for (const auto &row : auditRows()) {
+            const QString all = row.action + " " + row.subject + " " + row.detail;
+            QVERIFY(!all.contains(code));
+            QVERIFY(!all.contains(code.left(11)));
+            QVERIFY(!all.contains(secret.left(8), Qt::CaseInsensitive));
+            QVERIFY(!all.contains(secret.right(8), Qt::CaseInsensitive));
+            QVERIFY(!all.contains(QString::fromStdString(hash->front()).left(16), Qt::CaseInsensitive));
+        }
+
+        // The device enrols through the server, not the admin: no row.
+        const auto before = auditRows().size();
+        const std::string device = redeem(code);
+        QVERIFY(!device.empty());
+        QCOMPARE(auditRows().size(), before);
+
+        const QString id = QString::fromStdString(device);
+        failure = auditedRun({"device", "revoke", id}, "device_revoke", id, &detail);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QCOMPARE(detail, QString("user=pc.smith"));
+        // Revoking again changes nothing, but the act is recorded.
+        failure = auditedRun({"device", "revoke", id}, "device_revoke", id, &detail);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        QCOMPARE(detail, QString("user=pc.smith already_revoked=true"));
+
+        // Reading changes nothing and is not audited.
+        const auto total = auditRows().size();
+        QCOMPARE(total, std::size_t(8));
+        for (const QStringList &args : {QStringList{"user", "list"}, QStringList{"device", "list"},
+                                        QStringList{"audit"}, QStringList{"export", "--format", "csv"}})
+            QCOMPARE(admin(data() << args).exitCode, 0);
+        QCOMPARE(auditRows().size(), total);
+    }
+
+    void auditCannotBeChanged()
+    {
+        QVERIFY(initialise());
+        QVERIFY(addUser("pc.smith", "pcso", {kHendon}));
+        const Run before = admin(data() << "audit");
+        QCOMPARE(before.lines().size(), 2);
+        {
+            auto db = openServerDatabase(file("server.db").toStdString());
+            QVERIFY(db.ok());
+            for (const char *sql : {"UPDATE admin_audit SET subject = 'someone.else'", "DELETE FROM admin_audit",
+                                    "DELETE FROM admin_audit WHERE action = 'user_add'",
+                                    "INSERT OR REPLACE INTO admin_audit (seq, at, action, subject) "
+                                    "VALUES (2, 0, 'user_add', 'forged')"}) {
+                const auto refused = (*db)->exec(sql);
+                QVERIFY2(!refused.ok(), sql);
+                QVERIFY2(refused.error().message.find("append-only") != std::string::npos,
+                         refused.error().message.c_str());
+            }
+        }
+        QCOMPARE(admin(data() << "audit").out, before.out);
+    }
+
+    void auditListsNewestFirst()
+    {
+        QVERIFY(initialise());
+        QVERIFY(addUser("a.one", "pcso", {kHendon}));
+        QVERIFY(addUser("b.two", "officer"));
+        QCOMPARE(admin(data() << "user" << "disable" << "b.two").exitCode, 0);
+
+        const Run run = admin(data() << "audit");
+        QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
+        QVERIFY(run.err.isEmpty());
+        const QStringList lines = run.lines();
+        QCOMPARE(lines.size(), 4);
+        const QRegularExpression line("^(" + kIsoPattern + ") (\\S+) (\\S+)(?: (.+))?$");
+        QStringList actions;
+        QStringList subjects;
+        QStringList details;
+        QString previous;
+        for (const auto &text : lines) {
+            const auto m = line.match(text);
+            QVERIFY2(m.hasMatch(), qPrintable(text));
+            // Newest first: each time at or before the one above it.
+            QVERIFY2(previous.isEmpty() || m.captured(1) <= previous, qPrintable(run.out));
+            previous = m.captured(1);
+            actions << m.captured(2);
+            subjects << m.captured(3);
+            details << m.captured(4);
+        }
+        QCOMPARE(actions, (QStringList{"user_disable", "user_add", "user_add", "init"}));
+        QCOMPARE(subjects.mid(0, 3), (QStringList{"b.two", "b.two", "a.one"}));
+        QCOMPARE(details[0], QString());
+        QCOMPARE(details[1], QString("role=officer wards=-"));
+        QCOMPARE(details[2], QString("role=pcso wards=%1").arg(kHendon));
+        const qint64 at = QDateTime::fromString(lines[0].section(' ', 0, 0), Qt::ISODateWithMs).toMSecsSinceEpoch();
+        QVERIFY(qAbs(at - QDateTime::currentMSecsSinceEpoch()) < 120000);
+
+        const Run two = admin(data() << "audit" << "--limit" << "2");
+        QCOMPARE(two.exitCode, 0);
+        QCOMPARE(two.lines(), lines.mid(0, 2));
+        QCOMPARE(admin(data() << "audit" << "--limit" << "1000").lines(), lines);
+
+        const Run json = admin(dataJson() << "audit" << "--limit" << "3");
+        QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
+        const QJsonArray array = json.json().array();
+        QCOMPARE(array.size(), 3);
+        QCOMPARE(array[0].toObject()["seq"].toInt(), 4);
+        QCOMPARE(array[2].toObject()["seq"].toInt(), 2);
+        QCOMPARE(array[0].toObject()["action"].toString(), QString("user_disable"));
+        QCOMPARE(array[0].toObject()["subject"].toString(), QString("b.two"));
+        QVERIFY(array[0].toObject()["detail"].isNull());
+        QCOMPARE(array[0].toObject()["at"].toString(), lines[0].section(' ', 0, 0));
+        QCOMPARE(array[2].toObject()["detail"].toString(), QString("role=pcso wards=%1").arg(kHendon));
+    }
+
+    void auditRefusesBadLimits_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("zero") << QStringList{"audit", "--limit", "0"};
+        QTest::newRow("negative") << QStringList{"audit", "--limit", "-1"};
+        QTest::newRow("negative, joined") << QStringList{"audit", "--limit=-3"};
+        QTest::newRow("word") << QStringList{"audit", "--limit", "ten"};
+        QTest::newRow("fraction") << QStringList{"audit", "--limit", "1.5"};
+        QTest::newRow("trailing text") << QStringList{"audit", "--limit", "5x"};
+        QTest::newRow("empty") << QStringList{"audit", "--limit", ""};
+        QTest::newRow("too big") << QStringList{"audit", "--limit", "99999999999999999999"};
+        QTest::newRow("missing value") << QStringList{"audit", "--limit"};
+        QTest::newRow("unknown option") << QStringList{"audit", "--since", "2026-01-01"};
+    }
+    void auditRefusesBadLimits()
+    {
+        QFETCH(QStringList, args);
+        QVERIFY(initialise());
+        const Run run = admin(data() << args);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(oneLine(run.err), run.err.constData());
+        QVERIFY(run.out.isEmpty());
     }
 
     void enrolPrintsACodeForThisServer()
@@ -593,12 +852,14 @@ private slots:
         QVERIFY(addUser("pc.smith", "pcso", {kHendon}));
         QVERIFY(addUser("disabled.user", "pcso", {kHendon}));
         QCOMPARE(admin(data() << "user" << "disable" << "disabled.user").exitCode, 0);
+        const auto audited = auditRows().size();
         const Run run = admin(data() << args);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(oneLine(run.err), run.err.constData());
         QVERIFY(run.out.isEmpty());
-        // No code was issued.
+        // No code was issued, nor audited.
         QCOMPARE(count("SELECT COUNT(*) FROM enrolment_codes"), 0LL);
+        QCOMPARE(auditRows().size(), audited);
     }
 
     void enrolReadsServerConfAsTheServerDoes()
@@ -680,6 +941,7 @@ private slots:
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(oneLine(run.err), run.err.constData());
         QVERIFY(run.out.isEmpty());
+        QCOMPARE(auditRows().size(), std::size_t(1));  // init's
     }
 
     void kpisMeasureTheServersRecords()
@@ -827,7 +1089,7 @@ private slots:
     {
         const Run run = admin({"--help"});
         QCOMPARE(run.exitCode, 0);
-        for (const char *command : {"init", "user", "enrol", "device", "kpis", "export"})
+        for (const char *command : {"init", "user", "enrol", "device", "kpis", "export", "audit"})
             QVERIFY2(run.out.contains(command), command);
     }
 };

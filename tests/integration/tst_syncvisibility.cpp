@@ -1,7 +1,8 @@
 // Who receives what, against the real beatbook-sync-server: a champion's
 // device never holds anyone else's personal data (not even in the raw bytes
-// of its database files), a PCSO's device receives only their wards, a
-// revoked device is refused and wiped, a disabled user is refused.
+// of its database files), a PCSO's device receives only their wards (and
+// follows them when an administrator changes them), a revoked device is
+// refused and wiped, a disabled user is refused.
 
 #include "sync/outboxqueue.h"
 #include "dbinspect.h"
@@ -188,6 +189,60 @@ private slots:
                  0);
         QCOMPARE(queryCount(hdb, "SELECT COUNT(*) FROM people WHERE name = 'Bernard Oakley'"), 0);
         QVERIFY(queryCount(hdb, "SELECT COUNT(*) FROM people WHERE name = 'Henrietta Dunmore'") >= 1);
+    }
+
+    // `beatbook-admin user wards` on a running server: at its next
+    // connection the device gets the new scope, is rebaselined, and lets go
+    // of what it may no longer hold; widened again, it receives it back.
+    void pcsoScopeFollowsTheirWards()
+    {
+        SyncWorld w(26);
+        QVERIFY_OK(w.startServer());
+        auto olga = w.enrolUser("olga", Role::CouncilAsb, {});
+        auto pat = w.enrolUser("pat", Role::Pcso, {kBurntOak, kHendon});
+        QVERIFY2(olga.ok() && pat.ok(), "enrolment failed");
+        w.tick();
+        QVERIFY_OK(w.logReport(**olga, kBurntOakPoint, PersonDetails{"Bernard Oakley", "07700 900801"},
+                               "Burnt Oak matter"));
+        QVERIFY_OK(w.logReport(**olga, kHendonPoint, PersonDetails{"Henrietta Dunmore", "07700 900802"},
+                               "Hendon matter"));
+        QVERIFY_OK((*olga)->sync());
+
+        auto synced = (*pat)->sync();
+        QVERIFY_OK(synced);
+        QVERIFY(synced->verified);
+        Database &db = (*pat)->db();
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM asb_reports"), 2);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM people WHERE name = 'Henrietta Dunmore'"), 1);
+
+        auto changed = w.server.admin({"user", "wards", "pat", "--ward", kBurntOak});
+        QVERIFY_OK(changed);
+        QVERIFY2(contains(*changed, "were " + std::string(kBurntOak) + "," + kHendon), changed->c_str());
+
+        synced = (*pat)->sync();
+        QVERIFY_OK(synced);
+        QVERIFY(synced->verified);
+        QVERIFY2(synced->recordsRemoved >= 2, "the Hendon report and its victim should have left the device");
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM asb_reports"), 1);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM asb_reports WHERE ward_code IS NOT '" + std::string(kBurntOak)
+                                    + "'"),
+                 0);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM people WHERE name = 'Henrietta Dunmore'"), 0);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM people WHERE name = 'Bernard Oakley'"), 1);
+
+        QVERIFY_OK(w.server.admin({"user", "wards", "pat", "--ward", kBurntOak, "--ward", kHendon}));
+        synced = (*pat)->sync();
+        QVERIFY_OK(synced);
+        QVERIFY(synced->verified);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM asb_reports"), 2);
+        QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM people WHERE name = 'Henrietta Dunmore'"), 1);
+
+        // Each change is in the audit.
+        auto audit = w.server.admin({"audit", "--limit", "2"});
+        QVERIFY_OK(audit);
+        QVERIFY2(contains(*audit, " user_wards pat wards=" + std::string(kBurntOak) + "," + kHendon + " was="
+                                      + kBurntOak),
+                 audit->c_str());
     }
 
     void revokedDeviceIsRefusedAndWiped()

@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -432,6 +433,322 @@ private slots:
         QCOMPARE(failures.load(), 0);
         QCOMPARE((*m_directory->findDevice(device->device.id))->device.lastSeenAt,
                  std::optional<TimestampMs>(kStart + 3199));
+    }
+
+    void setsUserWards()
+    {
+        QVERIFY(m_directory->addUser(user("pc.smith", Role::Pcso, {kHendon})).ok());
+        QVERIFY(m_directory->addUser(user("pc.jones", Role::Pcso, {kHendon})).ok());
+        const auto device = m_directory->enrolDevice(issue("pc.smith"), publicKey('a'), "", kStart);
+        QVERIFY(device.ok());
+        QCOMPARE(device->user.wards, std::vector<std::string>{kHendon});
+
+        // Replaced, not added to; sorted and once each, as addUser stores them.
+        QVERIFY(m_directory->setUserWards("pc.smith", {kHendon, kBurntOak, kBurntOak}).ok());
+        QCOMPARE((*m_directory->findUser("pc.smith"))->wards, (std::vector<std::string>{kBurntOak, kHendon}));
+        QVERIFY(m_directory->setUserWards("pc.smith", {kBurntOak}).ok());
+        QCOMPARE((*m_directory->findUser("pc.smith"))->wards, std::vector<std::string>{kBurntOak});
+        const auto all = m_directory->listUsers();
+        QVERIFY(all.ok());
+        QCOMPARE(all->at(1).name, std::string("pc.smith"));
+        QCOMPARE(all->at(1).wards, std::vector<std::string>{kBurntOak});
+        // Another user is untouched.
+        QCOMPARE(all->at(0).wards, std::vector<std::string>{kHendon});
+
+        // What a session reads as the device connects: the new wards, and so
+        // a new scope; also through another connection (the admin tool's
+        // change, seen by a running server).
+        const auto found = m_directory->findDevice(device->device.id);
+        QVERIFY(found.ok() && found->has_value());
+        QCOMPARE((*found)->user.wards, std::vector<std::string>{kBurntOak});
+        QVERIFY((*found)->user.scope().token() != device->user.scope().token());
+        auto server = open();
+        QVERIFY(server);
+        QVERIFY(m_directory->setUserWards("pc.smith", {kHendon}).ok());
+        QCOMPARE((*server->findDevice(device->device.id))->user.wards, std::vector<std::string>{kHendon});
+
+        // An empty list is stored as addUser stores one (the admin tool
+        // decides who may have none).
+        QVERIFY(m_directory->setUserWards("pc.smith", {}).ok());
+        QVERIFY((*m_directory->findUser("pc.smith"))->wards.empty());
+    }
+
+    void refusesBadWards_data()
+    {
+        QTest::addColumn<QByteArray>("name");
+        QTest::addColumn<QStringList>("wards");
+        QTest::addColumn<int>("code");
+        QTest::newRow("unknown user") << QByteArray("nobody") << QStringList{QString::fromStdString(kBurntOak)}
+                                      << int(ErrorCode::NotFound);
+        QTest::newRow("invalid UTF-8 name") << QByteArray("pc\xff") << QStringList{QString::fromStdString(kBurntOak)}
+                                            << int(ErrorCode::NotFound);
+        QTest::newRow("bad ward") << QByteArray("pc.smith") << QStringList{"E05"} << int(ErrorCode::InvalidInput);
+        QTest::newRow("borough, not ward") << QByteArray("pc.smith") << QStringList{"E09000003"}
+                                           << int(ErrorCode::InvalidInput);
+        QTest::newRow("empty ward") << QByteArray("pc.smith") << QStringList{""} << int(ErrorCode::InvalidInput);
+        QTest::newRow("one good, one bad") << QByteArray("pc.smith")
+                                           << QStringList{QString::fromStdString(kBurntOak), "Hendon"}
+                                           << int(ErrorCode::InvalidInput);
+    }
+    void refusesBadWards()
+    {
+        QFETCH(QByteArray, name);
+        QFETCH(QStringList, wards);
+        QFETCH(int, code);
+        QVERIFY(m_directory->addUser(user("pc.smith", Role::Pcso, {kHendon})).ok());
+        std::vector<std::string> given;
+        for (const auto &ward : wards)
+            given.push_back(ward.toStdString());
+        const auto set = m_directory->setUserWards(name.toStdString(), given);
+        QVERIFY(!set.ok());
+        QCOMPARE(int(set.error().code), code);
+        QVERIFY(set.error().message.find('\n') == std::string::npos);
+        QVERIFY(set.error().message.find('\xff') == std::string::npos);
+        const auto all = m_directory->listUsers();
+        QVERIFY(all.ok());
+        QCOMPARE(all->size(), std::size_t(1));
+        QCOMPARE(all->at(0).wards, std::vector<std::string>{kHendon});
+    }
+
+    void auditsAChangeInItsTransaction()
+    {
+        AdminAuditEntry entry;
+        entry.at = kStart;
+        entry.action = AdminAction::UserAdd;
+        entry.subject = "pc.smith";
+        QVERIFY(m_directory
+                    ->audited(entry,
+                              [&](AdminAuditEntry &e) -> Status {
+                                  e.detail = "role=pcso";
+                                  return m_directory->addUser(user("pc.smith", Role::Pcso));
+                              })
+                    .ok());
+        QVERIFY((*m_directory->findUser("pc.smith")).has_value());
+        auto rows = m_directory->listAdminAudit(std::nullopt);
+        QVERIFY(rows.ok());
+        QCOMPARE(rows->size(), std::size_t(1));
+        QCOMPARE(rows->at(0).seq, std::int64_t(1));
+        QCOMPARE(rows->at(0).at, kStart);
+        QVERIFY(rows->at(0).action == AdminAction::UserAdd);
+        QCOMPARE(rows->at(0).subject, std::string("pc.smith"));
+        QCOMPARE(rows->at(0).detail, std::optional<std::string>("role=pcso"));
+
+        // A refused change leaves no row...
+        entry.action = AdminAction::UserWards;
+        const auto refused = m_directory->audited(
+            entry, [&](AdminAuditEntry &) { return m_directory->setUserWards("pc.smith", {"Hendon"}); });
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error().code == ErrorCode::InvalidInput);
+        QCOMPARE(m_directory->listAdminAudit(std::nullopt)->size(), std::size_t(1));
+
+        // ...and a row that cannot be written undoes the change: both or neither.
+        entry.subject = "pc smith";  // not one word
+        const auto unwritable = m_directory->audited(
+            entry, [&](AdminAuditEntry &) { return m_directory->setUserWards("pc.smith", {kHendon}); });
+        QVERIFY(!unwritable.ok());
+        QVERIFY((*m_directory->findUser("pc.smith"))->wards.empty());
+        QCOMPARE(m_directory->listAdminAudit(std::nullopt)->size(), std::size_t(1));
+
+        // Several calls in one change: all kept, with one row.
+        entry.subject = "pc.smith";
+        entry.detail.reset();
+        QVERIFY(m_directory
+                    ->audited(entry,
+                              [&](AdminAuditEntry &) -> Status {
+                                  if (auto ok = m_directory->setUserWards("pc.smith", {kHendon}); !ok)
+                                      return ok;
+                                  return m_directory->setUserDisabled("pc.smith", true);
+                              })
+                    .ok());
+        const auto after = m_directory->findUser("pc.smith");
+        QCOMPARE((*after)->wards, std::vector<std::string>{kHendon});
+        QVERIFY((*after)->disabled);
+        rows = m_directory->listAdminAudit(std::nullopt);
+        QCOMPARE(rows->size(), std::size_t(2));
+        QVERIFY(rows->at(0).action == AdminAction::UserWards);
+        QVERIFY(!rows->at(0).detail.has_value());
+    }
+
+    // The audit's transaction holds the connection: another thread's call
+    // waits for it, rather than running inside it and being rolled back
+    // with it.
+    void anotherThreadWaitsForAnAuditedChange()
+    {
+        QVERIFY(m_directory->addUser(user("pc.smith", Role::Pcso)).ok());
+        const auto device = m_directory->enrolDevice(issue("pc.smith"), publicKey('a'), "", kStart);
+        QVERIFY(device.ok());
+        std::atomic<bool> inside{false};
+        std::atomic<bool> touched{false};
+        std::thread other;
+        AdminAuditEntry entry;
+        entry.at = kStart;
+        entry.action = AdminAction::UserAdd;
+        entry.subject = "pc.jones";
+        const auto failed = m_directory->audited(entry, [&](AdminAuditEntry &) -> Status {
+            if (auto ok = m_directory->addUser(user("pc.jones", Role::Pcso)); !ok)
+                return ok;
+            other = std::thread([&] {
+                inside = true;
+                touched = m_directory->touchDevice(device->device.id, kStart + 777).ok();
+            });
+            while (!inside)
+                std::this_thread::yield();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            return Error::invalid("changed my mind");
+        });
+        other.join();
+        QVERIFY(!failed.ok());
+        QVERIFY(touched);
+        QVERIFY(!(*m_directory->findUser("pc.jones")).has_value());
+        QCOMPARE((*m_directory->findDevice(device->device.id))->device.lastSeenAt,
+                 std::optional<TimestampMs>(kStart + 777));
+        QVERIFY(m_directory->listAdminAudit(std::nullopt)->empty());
+    }
+
+    void listsTheAuditNewestFirst()
+    {
+        auto db = openServerDatabase(m_path);
+        QVERIFY(db.ok());
+        QVERIFY((*db)->transaction([&]() -> Status {
+                        for (int i = 0; i < 3; ++i) {
+                            AdminAuditEntry entry;
+                            // The clock went back: the order is still the order of the acts.
+                            entry.at = kStart - i;
+                            entry.action = i == 0 ? AdminAction::Init : AdminAction::DeviceRevoke;
+                            entry.subject = "s" + std::to_string(i);
+                            if (auto ok = appendAdminAudit(**db, entry); !ok)
+                                return ok;
+                        }
+                        return {};
+                    })
+                    .ok());
+        const auto all = m_directory->listAdminAudit(std::nullopt);
+        QVERIFY(all.ok());
+        QCOMPARE(all->size(), std::size_t(3));
+        QCOMPARE(all->at(0).subject, std::string("s2"));
+        QCOMPARE(all->at(0).seq, std::int64_t(3));
+        QCOMPARE(all->at(2).subject, std::string("s0"));
+        QVERIFY(all->at(2).action == AdminAction::Init);
+        const auto two = m_directory->listAdminAudit(2);
+        QVERIFY(two.ok());
+        QCOMPARE(two->size(), std::size_t(2));
+        QCOMPARE(two->at(1).subject, std::string("s1"));
+        QCOMPARE(m_directory->listAdminAudit(100)->size(), std::size_t(3));
+        for (std::int64_t bad : {std::int64_t(0), std::int64_t(-1)}) {
+            const auto refused = m_directory->listAdminAudit(bad);
+            QVERIFY(!refused.ok());
+            QVERIFY(refused.error().code == ErrorCode::InvalidInput);
+        }
+
+        // A row from a newer tool, with an action this one does not know.
+        QVERIFY((*db)->exec("INSERT INTO admin_audit (at, action, subject) VALUES (1, 'retention_set', 'x')").ok());
+        const auto unknown = m_directory->listAdminAudit(std::nullopt);
+        QVERIFY(!unknown.ok());
+        QVERIFY(unknown.error().code == ErrorCode::Storage);
+        QVERIFY2(unknown.error().message.find("row 4") != std::string::npos, unknown.error().message.c_str());
+    }
+
+    void refusesBadAuditRows_data()
+    {
+        QTest::addColumn<QByteArray>("subject");
+        QTest::addColumn<QByteArray>("detail");
+        QTest::newRow("empty subject") << QByteArray("") << QByteArray();
+        QTest::newRow("subject with space") << QByteArray("pc smith") << QByteArray();
+        QTest::newRow("subject with tab") << QByteArray("pc\tsmith") << QByteArray();
+        QTest::newRow("subject invalid UTF-8") << QByteArray("pc\xff") << QByteArray();
+        QTest::newRow("subject too long") << QByteArray(201, 'a') << QByteArray();
+        QTest::newRow("detail with newline") << QByteArray("pc.smith") << QByteArray("a\nb");
+        QTest::newRow("detail with control") << QByteArray("pc.smith") << QByteArray("a\x1b[2Jb");
+        QTest::newRow("detail invalid UTF-8") << QByteArray("pc.smith") << QByteArray("a\xc3");
+        QTest::newRow("detail too long") << QByteArray("pc.smith") << QByteArray(10001, 'a');
+    }
+    void refusesBadAuditRows()
+    {
+        QFETCH(QByteArray, subject);
+        QFETCH(QByteArray, detail);
+        auto db = openServerDatabase(m_path);
+        QVERIFY(db.ok());
+        AdminAuditEntry entry;
+        entry.at = kStart;
+        entry.subject = subject.toStdString();
+        if (!detail.isNull())
+            entry.detail = detail.toStdString();
+        const auto refused = (*db)->transaction([&] { return appendAdminAudit(**db, entry); });
+        QVERIFY(!refused.ok());
+        QVERIFY(refused.error().code == ErrorCode::InvalidInput);
+        QVERIFY(refused.error().message.find('\n') == std::string::npos);
+        QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM admin_audit"), std::int64_t(0));
+    }
+
+    void auditRowsAreWrittenOnlyInATransaction()
+    {
+        auto db = openServerDatabase(m_path);
+        QVERIFY(db.ok());
+        AdminAuditEntry entry;
+        entry.subject = "pc.smith";
+        const auto alone = appendAdminAudit(**db, entry);
+        QVERIFY(!alone.ok());
+        QVERIFY(alone.error().message.find("transaction") != std::string::npos);
+        QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM admin_audit"), std::int64_t(0));
+    }
+
+    void theAuditIsAppendOnly()
+    {
+        auto db = openServerDatabase(m_path);
+        QVERIFY(db.ok());
+        AdminAuditEntry entry;
+        entry.at = kStart;
+        entry.action = AdminAction::UserAdd;
+        entry.subject = "pc.smith";
+        entry.detail = "role=pcso";
+        QVERIFY((*db)->transaction([&] { return appendAdminAudit(**db, entry); }).ok());
+        QVERIFY((*db)->transaction([&] { return appendAdminAudit(**db, entry); }).ok());
+
+        for (const char *sql : {"UPDATE admin_audit SET subject = 'someone.else' WHERE seq = 1",
+                                "UPDATE admin_audit SET detail = NULL",
+                                "DELETE FROM admin_audit WHERE seq = 1",
+                                "DELETE FROM admin_audit",
+                                "INSERT OR REPLACE INTO admin_audit (seq, at, action, subject) "
+                                "VALUES (1, 0, 'init', 'forged')",
+                                "REPLACE INTO admin_audit (seq, at, action, subject) VALUES (2, 0, 'init', 'forged')",
+                                "INSERT INTO admin_audit (seq, at, action, subject) VALUES (0, 0, 'init', 'x')",
+                                "INSERT INTO admin_audit (seq, at, action, subject) VALUES (-5, 0, 'init', 'x')"}) {
+            const auto refused = (*db)->exec(sql);
+            QVERIFY2(!refused.ok(), sql);
+        }
+        const auto rows = m_directory->listAdminAudit(std::nullopt);
+        QVERIFY(rows.ok());
+        QCOMPARE(rows->size(), std::size_t(2));
+        for (const auto &row : *rows) {
+            QCOMPARE(row.subject, std::string("pc.smith"));
+            QCOMPARE(row.detail, std::optional<std::string>("role=pcso"));
+            QCOMPARE(row.at, kStart);
+        }
+        // Appending goes on as before.
+        QVERIFY((*db)->transaction([&] { return appendAdminAudit(**db, entry); }).ok());
+        QCOMPARE(m_directory->listAdminAudit(std::nullopt)->front().seq, std::int64_t(3));
+    }
+
+    // A server.db made before the audit existed (schema 2) gains it on open.
+    void migratesAVersionTwoDatabase()
+    {
+        m_directory.reset();
+        {
+            auto db = openServerDatabase(m_path);
+            QVERIFY(db.ok());
+            QVERIFY((*db)->exec("DROP TABLE admin_audit; DELETE FROM server_schema WHERE version = 3").ok());
+            QCOMPARE(*(*db)->queryInt("SELECT MAX(version) FROM server_schema"), std::int64_t(2));
+        }
+        m_directory = open();
+        QVERIFY(m_directory);
+        auto db = openServerDatabase(m_path);
+        QVERIFY(db.ok());
+        QCOMPARE(*(*db)->queryInt("SELECT MAX(version) FROM server_schema"), std::int64_t(3));
+        QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM server_schema WHERE version = 3"), std::int64_t(1));
+        QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = 'admin_audit'"),
+                 std::int64_t(3));
+        QVERIFY(m_directory->listAdminAudit(std::nullopt)->empty());
     }
 };
 

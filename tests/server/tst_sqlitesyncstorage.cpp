@@ -1299,12 +1299,16 @@ private slots:
 
     void serverMigrationTwoIsRecorded()
     {
-        QCOMPARE(count("SELECT MAX(version) FROM server_schema"), 2);
-        QCOMPARE(static_cast<int>(serverMigrations().size()), 2);
+        // 3 (the admin audit) is the latest.
+        QCOMPARE(count("SELECT MAX(version) FROM server_schema"), 3);
+        QCOMPARE(static_cast<int>(serverMigrations().size()), 3);
         QCOMPARE(serverMigrations()[1].version, 2);
+        QCOMPARE(serverMigrations()[2].version, 3);
+        QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 2"), 1);
         // Reopening migrates nothing twice.
         QVERIFY(openServer());
         QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 2"), 1);
+        QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 3"), 1);
     }
 };
 

@@ -9,6 +9,8 @@
 #include "server/serverlog.h"
 #include "server/syncserver.h"
 #include "sync/tlsstream.h"
+#include "rawtlsclient.h"
+#include "tlstestcertificates.h"
 
 #include <QTest>
 
@@ -20,11 +22,6 @@
 
 #include <openssl/ssl.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -33,6 +30,9 @@
 #include <thread>
 
 using namespace beatbook;
+using beatbook::testing::frameHeader;
+using beatbook::testing::RawTlsClient;
+using beatbook::testing::RawTlsOptions;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
@@ -57,6 +57,7 @@ public:
     Result<std::optional<UserAccount>> findUser(const std::string &) override { return std::optional<UserAccount>(); }
     Result<std::vector<UserAccount>> listUsers() override { return std::vector<UserAccount>{}; }
     Status setUserDisabled(const std::string &, bool) override { return {}; }
+    Status setUserWards(const std::string &, const std::vector<std::string> &) override { return {}; }
     Result<IssuedEnrolmentCode> issueEnrolmentCode(const std::string &, TimestampMs, std::int64_t) override
     {
         return Error::notAllowed("not in the fake");
@@ -97,6 +98,14 @@ public:
         std::lock_guard lock(mutex);
         touched.push_back(id);
         return {};
+    }
+    Status audited(AdminAuditEntry entry, const std::function<Status(AdminAuditEntry &)> &change) override
+    {
+        return change(entry);
+    }
+    Result<std::vector<AdminAuditEntry>> listAdminAudit(std::optional<std::int64_t>) override
+    {
+        return std::vector<AdminAuditEntry>{};
     }
 };
 
@@ -286,78 +295,8 @@ std::string describe(const Reply &reply)
     return std::get<syncv1::Envelope>(reply).ShortDebugString();
 }
 
-std::string frameHeader(std::uint32_t length)
-{
-    return std::string{static_cast<char>(length >> 24), static_cast<char>(length >> 16),
-                       static_cast<char>(length >> 8), static_cast<char>(length)};
-}
-
 // Blocking TLS with raw bytes, for frames a real device never sends.
-class RawConnection {
-public:
-    explicit RawConnection(unsigned short port)
-    {
-        m_ctx = SSL_CTX_new(TLS_client_method());
-        SSL_CTX_set_min_proto_version(m_ctx, TLS1_3_VERSION);
-        static const unsigned char alpn[] = {10, 'b', 'e', 'a', 't', 'b', 'o', 'o', 'k', '/', '1'};
-        SSL_CTX_set_alpn_protos(m_ctx, alpn, sizeof alpn);
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0)
-            return;
-        m_ssl = SSL_new(m_ctx);
-        SSL_set_fd(m_ssl, m_fd);
-        m_ok = SSL_connect(m_ssl) == 1;
-    }
-    ~RawConnection()
-    {
-        if (m_ssl != nullptr)
-            SSL_free(m_ssl);
-        SSL_CTX_free(m_ctx);
-        ::close(m_fd);
-    }
-    bool ok() const { return m_ok; }
-    bool write(const std::string &bytes)
-    {
-        std::size_t n = 0;
-        return SSL_write_ex(m_ssl, bytes.data(), bytes.size(), &n) == 1;
-    }
-    std::optional<syncv1::Envelope> readFrame()
-    {
-        std::array<std::uint8_t, 4> header{};
-        if (!readAll(header.data(), 4))
-            return std::nullopt;
-        auto size = frameBodySize(header);
-        if (!size)
-            return std::nullopt;
-        std::string body(*size, '\0');
-        if (!readAll(reinterpret_cast<std::uint8_t *>(body.data()), body.size()))
-            return std::nullopt;
-        auto env = decodeFrameBody(
-            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t *>(body.data()), body.size()));
-        return env ? std::optional(*env) : std::nullopt;
-    }
-
-private:
-    bool readAll(std::uint8_t *out, std::size_t n)
-    {
-        std::size_t got = 0;
-        while (got < n) {
-            std::size_t part = 0;
-            if (SSL_read_ex(m_ssl, out + got, n - got, &part) != 1)
-                return false;
-            got += part;
-        }
-        return true;
-    }
-    SSL_CTX *m_ctx = nullptr;
-    SSL *m_ssl = nullptr;
-    int m_fd = -1;
-    bool m_ok = false;
-};
+const RawTlsOptions kRawTls = RawTlsOptions::versions(TLS1_3_VERSION, TLS1_3_VERSION);
 
 } // namespace
 
@@ -366,8 +305,6 @@ private:
 class TestSyncSession : public QObject {
     Q_OBJECT
 
-    CertificateAndKey m_ca;
-    CertificateAndKey m_serverCert;
     SslContextPtr m_tls;
     DeviceKeyPair m_key;
 
@@ -471,15 +408,9 @@ class TestSyncSession : public QObject {
 private slots:
     void initTestCase()
     {
-        auto ca = createCertificateAuthority("tst_syncsession CA");
-        QVERIFY(ca.ok());
-        m_ca = *ca;
-        auto server = issueServerCertificate(m_ca, {"localhost"}, {"127.0.0.1"});
-        QVERIFY(server.ok());
-        m_serverCert = *server;
-        auto tls = makeServerTlsContext(m_serverCert.certificatePem, m_serverCert.privateKeyPem);
+        auto tls = testing::makeTlsTestCertificates("tst_syncsession CA");
         QVERIFY(tls.ok());
-        m_tls = *tls;
+        m_tls = tls->serverContext;
         auto key = generateDeviceKey();
         QVERIFY(key.ok());
         m_key = *key;
@@ -867,13 +798,13 @@ private slots:
         Device good;
         QVERIFY(envelopeOf(signIn(good, "dev-pcso", m_key)).has_server_hello());
 
-        RawConnection bad(m_port);
-        QVERIFY(bad.ok());
-        QVERIFY(bad.write(bytes.toStdString()));
+        RawTlsClient bad(kRawTls);
+        QVERIFY(bad.connect(m_port).ok());
+        QVERIFY(bad.writeRaw(bytes.toStdString()).ok());
         auto refusal = bad.readFrame();
-        QVERIFY(refusal.has_value());
+        QVERIFY(refusal.ok());
         QCOMPARE(refusal->refusal().code(), syncv1::Refusal::BAD_FRAME);
-        QVERIFY(!bad.readFrame().has_value());  // and closed
+        QVERIFY(!bad.readFrame().ok());  // and closed
 
         auto page = good.exchange(pullRequest(0, 10));
         QVERIFY2(std::get_if<syncv1::Envelope>(&page) && envelopeOf(page).has_pull_page(),
@@ -885,9 +816,9 @@ private slots:
         Device good;
         QVERIFY(envelopeOf(signIn(good, "dev-pcso", m_key)).has_server_hello());
         {
-            RawConnection bad(m_port);
-            QVERIFY(bad.ok());
-            QVERIFY(bad.write(frameHeader(100) + "abc"));
+            RawTlsClient bad(kRawTls);
+            QVERIFY(bad.connect(m_port).ok());
+            QVERIFY(bad.writeRaw(frameHeader(100) + "abc").ok());
         }  // cut mid-frame
         auto page = good.exchange(pullRequest(0, 10));
         QVERIFY2(envelopeOf(page).has_pull_page(), describe(page).c_str());
@@ -1042,9 +973,9 @@ private slots:
         // A device that never reads: it holds its session busy in a write
         // only if the server had much to say; here it simply never finishes
         // a frame, so its session is mid-frame and cannot be stopped cleanly.
-        RawConnection stuck(m_port);
-        QVERIFY(stuck.ok());
-        QVERIFY(stuck.write(frameHeader(1000) + "partial"));
+        RawTlsClient stuck(kRawTls);
+        QVERIFY(stuck.connect(m_port).ok());
+        QVERIFY(stuck.writeRaw(frameHeader(1000) + "partial").ok());
         std::this_thread::sleep_for(100ms);
         const auto start = std::chrono::steady_clock::now();
         m_server->requestStop();

@@ -114,10 +114,21 @@ WHEN EXISTS (SELECT 1 FROM admin_audit WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'the admin audit is append-only'); END;
 )SQL";
 
-constexpr std::array<ServerMigration, 3> kServerMigrations{{
+// The device's report indexes serve its repeat-victim and repeat-address
+// checks and its lists by date. The server does neither: its measures and
+// exports read by ward or read everything. Every index is written on each
+// upload by the one writer thread, so the server keeps only the ward index.
+constexpr std::string_view kServerVersion4 = R"SQL(
+DROP INDEX IF EXISTS asb_reports_victim_time;
+DROP INDEX IF EXISTS asb_reports_address_time;
+DROP INDEX IF EXISTS asb_reports_occurred;
+)SQL";
+
+constexpr std::array<ServerMigration, 4> kServerMigrations{{
     {1, "server meta, users, devices, enrolment codes", kServerVersion1},
     {2, "sync records metadata, change feed, per-device answers", kServerVersion2},
     {3, "append-only audit of admin actions", kServerVersion3},
+    {4, "no device-only report indexes on the server", kServerVersion4},
 }};
 
 Result<int> serverSchemaVersion(Database &db)

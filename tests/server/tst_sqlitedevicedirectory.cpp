@@ -736,14 +736,14 @@ private slots:
         {
             auto db = openServerDatabase(m_path);
             QVERIFY(db.ok());
-            QVERIFY((*db)->exec("DROP TABLE admin_audit; DELETE FROM server_schema WHERE version = 3").ok());
+            QVERIFY((*db)->exec("DROP TABLE admin_audit; DELETE FROM server_schema WHERE version >= 3").ok());
             QCOMPARE(*(*db)->queryInt("SELECT MAX(version) FROM server_schema"), std::int64_t(2));
         }
         m_directory = open();
         QVERIFY(m_directory);
         auto db = openServerDatabase(m_path);
         QVERIFY(db.ok());
-        QCOMPARE(*(*db)->queryInt("SELECT MAX(version) FROM server_schema"), std::int64_t(3));
+        QCOMPARE(*(*db)->queryInt("SELECT MAX(version) FROM server_schema"), std::int64_t(4));
         QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM server_schema WHERE version = 3"), std::int64_t(1));
         QCOMPARE(*(*db)->queryInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
                                   "AND tbl_name = 'admin_audit'"),

@@ -1297,18 +1297,27 @@ private slots:
         QVERIFY(!none.ok());
     }
 
-    void serverMigrationTwoIsRecorded()
+    void serverMigrationsAreRecordedOnce()
     {
-        // 3 (the admin audit) is the latest.
-        QCOMPARE(count("SELECT MAX(version) FROM server_schema"), 3);
-        QCOMPARE(static_cast<int>(serverMigrations().size()), 3);
-        QCOMPARE(serverMigrations()[1].version, 2);
-        QCOMPARE(serverMigrations()[2].version, 3);
-        QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 2"), 1);
+        // 4 (no device-only report indexes) is the latest.
+        QCOMPARE(count("SELECT MAX(version) FROM server_schema"), 4);
+        QCOMPARE(static_cast<int>(serverMigrations().size()), 4);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(serverMigrations()[static_cast<std::size_t>(i)].version, i + 1);
         // Reopening migrates nothing twice.
         QVERIFY(openServer());
-        QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 2"), 1);
-        QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = 3"), 1);
+        for (int version = 1; version <= 4; ++version)
+            QCOMPARE(count("SELECT COUNT(*) FROM server_schema WHERE version = " + std::to_string(version)), 1);
+    }
+
+    // The server writes every report's indexes on its one writer thread and
+    // never checks repeats itself: only the ward index stays.
+    void theServerKeepsOnlyTheReportWardIndex()
+    {
+        QCOMPARE(count("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'asb_reports' "
+                       "AND name NOT LIKE 'sqlite_autoindex_%'"),
+                 1);
+        QCOMPARE(count("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'asb_reports_ward_status'"), 1);
     }
 };
 

@@ -62,8 +62,10 @@ QProcessEnvironment environment()
 
 Run admin(const QStringList &args, int timeoutMs = 60000)
 {
-    return testing::runCli(QStringLiteral(BEATBOOK_ADMIN_EXE), args,
-                           {.environment = environment(), .timeoutMs = timeoutMs});
+    testing::CliOptions options;
+    options.environment = environment();
+    options.timeoutMs = timeoutMs;
+    return testing::runCli(QStringLiteral(BEATBOOK_ADMIN_EXE), args, options);
 }
 
 // Exactly one non-empty line on stderr.

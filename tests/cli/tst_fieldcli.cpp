@@ -2,6 +2,7 @@
 // would: every run has its stdin closed, so a command that tried to prompt
 // would see end-of-file rather than wait.
 
+#include "cliprocess.h"
 #include "testdata.h"
 
 #include <QFile>
@@ -9,7 +10,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QDir>
@@ -32,20 +32,7 @@ const QStringList kHendonPos{"--lat", "51.58951", "--lon", "-0.22356"};
 const QStringList kBurntOakPos{"--lat", "51.60551", "--lon", "-0.26064"};
 const QStringList kOutsidePos{"--lat", "51.5074", "--lon", "-0.1278"};
 
-struct Run {
-    bool finished = false;
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-
-    QJsonDocument json() const { return QJsonDocument::fromJson(out); }
-    QString describe() const
-    {
-        return QStringLiteral("exit %1, stdout: %2, stderr: %3")
-            .arg(exitCode)
-            .arg(QString::fromUtf8(out.left(600)), QString::fromUtf8(err.left(600)));
-    }
-};
+using Run = beatbook::testing::CliRun;
 
 QProcessEnvironment environment()
 {
@@ -57,25 +44,11 @@ QProcessEnvironment environment()
 
 Run runProgram(const QString &program, const QStringList &args, bool keepStdinOpen = false, int timeoutMs = 60000)
 {
-    QProcess process;
-    process.setProcessEnvironment(environment());
-    process.setProgram(program);
-    process.setArguments(args);
-    process.start();
-    Run run;
-    if (!process.waitForStarted(timeoutMs))
-        return run;
-    if (!keepStdinOpen)
-        process.closeWriteChannel();
-    run.finished = process.waitForFinished(timeoutMs) && process.exitStatus() == QProcess::NormalExit;
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
-    run.exitCode = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
+    beatbook::testing::CliOptions options;
+    options.environment = environment();
+    options.keepStdinOpen = keepStdinOpen;
+    options.timeoutMs = timeoutMs;
+    return beatbook::testing::runCli(program, args, options);
 }
 
 Run field(const QStringList &args, bool keepStdinOpen = false, int timeoutMs = 60000)

@@ -5,12 +5,12 @@
 #include "crypto/certificates.h"
 #include "server/qrpng.h"
 #include "sync/enrolmentcode.h"
+#include "cliprocess.h"
 #include "fakesyncserver.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -22,41 +22,13 @@ using namespace beatbook::testing::fakesync;
 
 namespace {
 
-struct Run {
-    bool finished = false;
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-
-    QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-    QString describe() const
-    {
-        return QStringLiteral("exit %1, stdout: %2, stderr: %3")
-            .arg(exitCode)
-            .arg(QString::fromUtf8(out.left(800)), QString::fromUtf8(err.left(800)));
-    }
-};
+using Run = CliRun;
 
 Run field(const QStringList &args)
 {
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("USER", "test.user");
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(BEATBOOK_FIELD_EXE), args);
-    Run run;
-    if (!process.waitForStarted(10000))
-        return run;
-    process.closeWriteChannel();
-    run.finished = process.waitForFinished(60000) && process.exitStatus() == QProcess::NormalExit;
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished(5000);
-    }
-    run.exitCode = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
+    CliOptions options;
+    options.environment.insert("USER", "test.user");
+    return runCli(QStringLiteral(BEATBOOK_FIELD_EXE), args, options);
 }
 
 QString code(const FakeSyncServer &server)
@@ -95,7 +67,7 @@ private slots:
                 == 0);
         Run run = field({"--db", db, "--json", "status"});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        const QJsonObject status = run.json();
+        const QJsonObject status = run.jsonObject();
         QCOMPARE(status["enrolled"].toBool(), false);
         QCOMPARE(status["pending"].toInt(), 1);
         QVERIFY(status["last_sync"].isNull());
@@ -158,7 +130,7 @@ private slots:
 
         Run run = field({"--db", db, "--json", "enrol", "--server", address, "--code", code(server)});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        QJsonObject enrolled = run.json();
+        QJsonObject enrolled = run.jsonObject();
         QCOMPARE(enrolled["device_id"].toString(), QString(kDeviceId));
         QCOMPARE(enrolled["role"].toString(), QString("pcso"));
         QCOMPARE(enrolled["initialised"].toBool(), true);
@@ -176,7 +148,7 @@ private slots:
 
         run = field({"--db", db, "--json", "status"});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        const QJsonObject status = run.json();
+        const QJsonObject status = run.jsonObject();
         QCOMPARE(status["enrolled"].toBool(), true);
         QCOMPARE(status["pending"].toInt(), 0);
         QVERIFY(!status["last_sync"].isNull());
@@ -189,8 +161,8 @@ private slots:
 
         run = field({"--db", db, "--json", "sync"});
         QVERIFY2(run.exitCode == 0, qPrintable(run.describe()));
-        QCOMPARE(run.json()["sent"].toInt(), 0);
-        QCOMPARE(run.json()["verified"].toBool(), true);
+        QCOMPARE(run.jsonObject()["sent"].toInt(), 0);
+        QCOMPARE(run.jsonObject()["verified"].toBool(), true);
     }
 
     void aRevokedDeviceSaysItWasWiped()
@@ -207,8 +179,8 @@ private slots:
         QVERIFY2(run.exitCode == 1, qPrintable(run.describe()));
         QVERIFY(run.err.contains("revoked"));
         QVERIFY(run.err.contains("wiped"));
-        QCOMPARE(run.json()["wiped"].toBool(), true);
-        QCOMPARE(run.json()["refusal"].toString(), QString("DEVICE_REVOKED"));
+        QCOMPARE(run.jsonObject()["wiped"].toBool(), true);
+        QCOMPARE(run.jsonObject()["refusal"].toString(), QString("DEVICE_REVOKED"));
         QVERIFY(!QFile::exists(db));
     }
 };

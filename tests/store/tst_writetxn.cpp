@@ -3,6 +3,7 @@
 #include "store/devicestore.h"
 #include "store/writetxn.h"
 #include "dbinspect.h"
+#include "jointpatrolfields.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -11,21 +12,6 @@
 
 using namespace beatbook;
 using namespace beatbook::testing;
-
-namespace {
-
-Fields patrolFields(TimestampMs at)
-{
-    Fields f;
-    f["ward_code"] = "E05013630";
-    f["started_at"] = at;
-    f["ended_at"] = nullptr;
-    f["participants"] = "[]";
-    f["created_by"] = "Tester";
-    return f;
-}
-
-} // namespace
 
 class TestWriteTxn : public QObject {
     Q_OBJECT
@@ -52,7 +38,7 @@ private slots:
         std::string id;
         QVERIFY(m_store->write([&](WriteTxn &txn) {
             id = txn.newId();
-            return txn.insert("joint_patrols", id, patrolFields(txn.now()));
+            return txn.insert("joint_patrols", id, jointPatrolFields(txn.now()));
         }).ok());
         Database &db = m_store->db();
         QCOMPARE(rowCount(db, "joint_patrols"), 1);
@@ -79,7 +65,7 @@ private slots:
         std::string id;
         QVERIFY(m_store->write([&](WriteTxn &txn) {
             id = txn.newId();
-            return txn.insert("joint_patrols", id, patrolFields(txn.now()));
+            return txn.insert("joint_patrols", id, jointPatrolFields(txn.now()));
         }).ok());
         m_clock.advance(3600 * 1000);
         QVERIFY(m_store->write([&](WriteTxn &txn) {
@@ -110,7 +96,7 @@ private slots:
         std::string id;
         QVERIFY(m_store->write([&](WriteTxn &txn) {
             id = txn.newId();
-            return txn.insert("joint_patrols", id, patrolFields(txn.now()));
+            return txn.insert("joint_patrols", id, jointPatrolFields(txn.now()));
         }).ok());
         Database &db = m_store->db();
         QCOMPARE(queryCount(db, "SELECT base_hlc FROM outbox WHERE op = 'create'"), 0);
@@ -167,9 +153,9 @@ private slots:
     {
         const auto before = allRowCounts(m_store->db());
         const Status result = m_store->write([&](WriteTxn &txn) -> Status {
-            if (auto ok = txn.insert("joint_patrols", txn.newId(), patrolFields(txn.now())); !ok)
+            if (auto ok = txn.insert("joint_patrols", txn.newId(), jointPatrolFields(txn.now())); !ok)
                 return ok;
-            Fields broken = patrolFields(txn.now());
+            Fields broken = jointPatrolFields(txn.now());
             broken["ward_code"] = nullptr; // NOT NULL column
             return txn.insert("joint_patrols", txn.newId(), broken);
         });
@@ -183,13 +169,13 @@ private slots:
         const auto before = allRowCounts(m_store->db());
         for (const char *table : {"joint_patrols; DROP TABLE outbox", "", "Joint_Patrols"}) {
             const Status result = m_store->write([&](WriteTxn &txn) {
-                return txn.insert(table, txn.newId(), patrolFields(txn.now()));
+                return txn.insert(table, txn.newId(), jointPatrolFields(txn.now()));
             });
             QVERIFY(!result.ok());
         }
         for (const char *column : {"ward_code = 1; --", "hlc", "device_id", "id"}) {
             const Status result = m_store->write([&](WriteTxn &txn) {
-                Fields f = patrolFields(txn.now());
+                Fields f = jointPatrolFields(txn.now());
                 f[column] = "x";
                 return txn.insert("joint_patrols", txn.newId(), f);
             });
@@ -204,7 +190,7 @@ private slots:
         auto store = DeviceStore::open(dir.filePath("blank.db").toStdString(), m_clock, m_random);
         QVERIFY(store.ok());
         const Status result = (*store)->write([&](WriteTxn &txn) {
-            return txn.insert("joint_patrols", txn.newId(), patrolFields(txn.now()));
+            return txn.insert("joint_patrols", txn.newId(), jointPatrolFields(txn.now()));
         });
         QVERIFY(!result.ok());
         QVERIFY(result.error().code == ErrorCode::NotAllowed);

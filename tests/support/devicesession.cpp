@@ -1,6 +1,6 @@
 #include "devicesession.h"
 
-#include "crypto/devicekey.h"
+#include "signedclienthello.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -63,18 +63,11 @@ Result<syncv1::Envelope> DeviceSession::signIn(std::uint16_t port, const std::st
         return connected.error();
     if (!pin.empty() && m_stream->peerCertificateSha256() != pin)
         return Error::io("the server's certificate is not the pinned one");
-    const std::string material = m_stream->exportKeyingMaterial("EXPORTER-beatbook-device-auth", 32);
-    auto signature = signWithDeviceKey(privateKey, material);
-    if (!signature)
-        return signature.error();
-    syncv1::Envelope envelope;
-    auto *hello = envelope.mutable_client_hello();
-    hello->set_min_version(kOldestSyncProtocolVersion);
-    hello->set_max_version(kSyncProtocolVersion);
-    hello->set_app_version("integration-test");
-    hello->set_device_id(deviceId);
-    hello->set_device_signature(*signature);
-    return exchange(envelope);
+    const std::string material = m_stream->exportKeyingMaterial(kDeviceAuthLabel, kDeviceAuthBytes);
+    auto hello = signedClientHello(deviceId, privateKey, material);
+    if (!hello)
+        return hello.error();
+    return exchange(*hello);
 }
 
 Status DeviceSession::send(const syncv1::Envelope &envelope)

@@ -1,5 +1,8 @@
 #include "fakesyncserver.h"
 
+#include "signedclienthello.h"
+#include "tlstestcertificates.h"
+
 #include "crypto/certificates.h"
 #include "crypto/devicekey.h"
 #include "sync/localchecksum.h"
@@ -48,7 +51,7 @@ asio::awaitable<bool> FakeSyncServer::Connection::write(const syncv1::Envelope &
 
 std::string FakeSyncServer::Connection::exportKeyingMaterial() const
 {
-    return m_stream.exportKeyingMaterial("EXPORTER-beatbook-device-auth", 32);
+    return m_stream.exportKeyingMaterial(kDeviceAuthLabel, kDeviceAuthBytes);
 }
 
 FakeSyncServer::FakeSyncServer() : m_impl(std::make_unique<Impl>()) {}
@@ -80,24 +83,18 @@ std::vector<std::vector<int>> FakeSyncServer::framesRead() const
 
 bool FakeSyncServer::start()
 {
-    auto ca = createCertificateAuthority("Fake sync server test CA");
-    if (!ca) {
-        qWarning("%s", ca.error().message.c_str());
+    auto tls = makeTlsTestCertificates("Fake sync server test CA");
+    if (!tls) {
+        qWarning("%s", tls.error().message.c_str());
         return false;
     }
-    auto certificate = issueServerCertificate(*ca, {"localhost"}, {"127.0.0.1"});
-    if (!certificate) {
-        qWarning("%s", certificate.error().message.c_str());
-        return false;
-    }
-    auto digest = beatbook::certificateSha256(certificate->certificatePem);
-    auto context = makeServerTlsContext(certificate->certificatePem, certificate->privateKeyPem);
-    if (!digest || !context) {
+    auto digest = beatbook::certificateSha256(tls->server.certificatePem);
+    if (!digest) {
         qWarning("cannot set up the fake server's TLS");
         return false;
     }
     m_certificateSha256 = *digest;
-    m_impl->context = *context;
+    m_impl->context = tls->serverContext;
     boost::system::error_code error;
     m_impl->acceptor.emplace(m_impl->io);
     const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);

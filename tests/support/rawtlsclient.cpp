@@ -1,14 +1,13 @@
 #include "rawtlsclient.h"
 
-#include "crypto/devicekey.h"
+#include "loopbacktcp.h"
+#include "signedclienthello.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -75,20 +74,14 @@ Status RawTlsClient::connect(std::uint16_t port)
         SSL_CTX_set_verify(m_ctx, SSL_VERIFY_PEER, nullptr);
     }
 
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    m_fd = connectLoopbackTcp(port);
     if (m_fd < 0)
-        return Error::io("socket() failed");
+        return Error::io("cannot connect to 127.0.0.1:" + std::to_string(port));
     timeval tv{};
     tv.tv_sec = static_cast<time_t>(m_options.timeout.count() / 1000);
     tv.tv_usec = static_cast<suseconds_t>((m_options.timeout.count() % 1000) * 1000);
     ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(m_fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
-        return Error::io("cannot connect to 127.0.0.1:" + std::to_string(port));
 
     m_ssl = SSL_new(m_ctx);
     SSL_set_fd(m_ssl, m_fd);
@@ -173,6 +166,12 @@ bool RawTlsClient::waitForClose()
     return !(error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
+void RawTlsClient::cut()
+{
+    if (m_fd >= 0)
+        ::shutdown(m_fd, SHUT_RDWR);
+}
+
 void RawTlsClient::close()
 {
     if (m_ssl != nullptr) {
@@ -188,20 +187,13 @@ void RawTlsClient::close()
 
 Result<syncv1::Envelope> RawTlsClient::signIn(const std::string &deviceId, const std::string &privateKey)
 {
-    const std::string material = exportKeyingMaterial("EXPORTER-beatbook-device-auth", 32);
-    if (material.size() != 32)
+    const std::string material = exportKeyingMaterial(kDeviceAuthLabel, kDeviceAuthBytes);
+    if (material.size() != kDeviceAuthBytes)
         return Error::io("no keying material from this session");
-    auto signature = signWithDeviceKey(privateKey, material);
-    if (!signature)
-        return signature.error();
-    syncv1::Envelope envelope;
-    auto *hello = envelope.mutable_client_hello();
-    hello->set_min_version(kOldestSyncProtocolVersion);
-    hello->set_max_version(kSyncProtocolVersion);
-    hello->set_app_version("integration-test");
-    hello->set_device_id(deviceId);
-    hello->set_device_signature(*signature);
-    if (auto ok = writeFrame(envelope); !ok)
+    auto hello = signedClientHello(deviceId, privateKey, material);
+    if (!hello)
+        return hello.error();
+    if (auto ok = writeFrame(*hello); !ok)
         return ok.error();
     return readFrame();
 }

@@ -58,6 +58,9 @@ public:
     bool waitForClose();
     // TLS close_notify, then the socket is closed.
     void close();
+    // The connection dropped with no close_notify, as a lost network does;
+    // the socket stays open until close() or destruction.
+    void cut();
 
     // A ClientHello signed with the device's Ed25519 key over this session's
     // exported keying material, as the device sends it; then the server's

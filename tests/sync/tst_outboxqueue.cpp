@@ -4,6 +4,7 @@
 #include "store/writetxn.h"
 #include "sync/outboxqueue.h"
 #include "dbinspect.h"
+#include "jointpatrolfields.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -15,17 +16,6 @@ using namespace beatbook;
 using namespace beatbook::testing;
 
 namespace {
-
-Fields patrolFields(TimestampMs at, const std::string &participants = "[]")
-{
-    Fields f;
-    f["ward_code"] = "E05013630";
-    f["started_at"] = at;
-    f["ended_at"] = nullptr;
-    f["participants"] = participants;
-    f["created_by"] = "Tester";
-    return f;
-}
 
 syncv1::UploadResult answers(std::initializer_list<std::tuple<std::uint64_t, bool, std::string, bool>> list)
 {
@@ -59,7 +49,7 @@ class TestOutboxQueue : public QObject {
             m_clock.advance(1000);
             const Status ok = m_store->write([&](WriteTxn &txn) {
                 ids.push_back(txn.newId());
-                return txn.insert("joint_patrols", ids.back(), patrolFields(txn.now(), participants));
+                return txn.insert("joint_patrols", ids.back(), jointPatrolFields(txn.now(), participants));
             });
             if (!ok)
                 qWarning("%s", ok.error().message.c_str());

@@ -8,6 +8,7 @@
 #include "sync/pullapplier.h"
 #include "sync/syncstate.h"
 #include "dbinspect.h"
+#include "jointpatrolfields.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -25,17 +26,6 @@ using namespace beatbook::testing;
 namespace {
 
 constexpr const char *kOtherDevice = "0192f0a4-0000-7000-8000-00000000beef";
-
-Fields patrolFields(TimestampMs at, const std::string &participants = "[]")
-{
-    Fields f;
-    f["ward_code"] = "E05013630";
-    f["started_at"] = at;
-    f["ended_at"] = nullptr;
-    f["participants"] = participants;
-    f["created_by"] = "Tester";
-    return f;
-}
 
 Fields observationFields(const std::string &patrolId, const std::string &text)
 {
@@ -207,7 +197,7 @@ private slots:
 
     void insertsRecordsWithTheirVersionAndCursor()
     {
-        Fields fields = patrolFields(1767225600000, "[\"A\"]");
+        Fields fields = jointPatrolFields(1767225600000, "[\"A\"]");
         auto applied = apply(page({record("joint_patrols", "p1", kServerVersion, fields)}, 41));
         QVERIFY2(applied.ok(), message(applied));
         QCOMPARE(applied->received, std::size_t(1));
@@ -232,7 +222,7 @@ private slots:
     void appliesChildrenBeforeOrWithoutParents()
     {
         auto applied = apply(page({record("patrol_observations", "o1", kServerVersion, observationFields("p1", "first")),
-                                   record("joint_patrols", "p1", kServerVersion, patrolFields(1767225600000)),
+                                   record("joint_patrols", "p1", kServerVersion, jointPatrolFields(1767225600000)),
                                    record("patrol_observations", "o2", kServerVersion,
                                           observationFields("never-sent", "orphan"))},
                                   3));
@@ -249,7 +239,7 @@ private slots:
 
     void neverOverwritesFieldsWithPendingChanges()
     {
-        const std::string id = write("joint_patrols", patrolFields(1767225600000, "[\"A\"]"));
+        const std::string id = write("joint_patrols", jointPatrolFields(1767225600000, "[\"A\"]"));
         acknowledgeAll();
         Fields changed;
         changed["ended_at"] = 1767229200000;
@@ -257,7 +247,7 @@ private slots:
 
         // The server has another device's change to participants and an
         // older ended_at: participants arrive, ended_at stays local.
-        Fields server = patrolFields(1767225600000, "[\"A\",\"B\"]");
+        Fields server = jointPatrolFields(1767225600000, "[\"A\",\"B\"]");
         server["ended_at"] = 1767220000000;
         auto applied = apply(page({record("joint_patrols", id, kServerVersion, server)}, 5));
         QVERIFY2(applied.ok(), message(applied));
@@ -271,8 +261,8 @@ private slots:
         QCOMPARE(queryCount(db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"), 1);
 
         // A record created here and not yet sent keeps every field.
-        const std::string fresh = write("joint_patrols", patrolFields(1767225600000, "[\"mine\"]"));
-        Fields other = patrolFields(1767225600000, "[\"theirs\"]");
+        const std::string fresh = write("joint_patrols", jointPatrolFields(1767225600000, "[\"mine\"]"));
+        Fields other = jointPatrolFields(1767225600000, "[\"theirs\"]");
         other["created_by"] = "Someone else";
         applied = apply(page({record("joint_patrols", fresh, kServerVersion, other)}, 6));
         QVERIFY2(applied.ok(), message(applied));
@@ -292,7 +282,7 @@ private slots:
     // already held is left as it is (the table would refuse a rewrite).
     void leavesHeldEvidentialRecordsAlone()
     {
-        const std::string patrol = write("joint_patrols", patrolFields(1767225600000));
+        const std::string patrol = write("joint_patrols", jointPatrolFields(1767225600000));
         const std::string obs = write("patrol_observations", observationFields(patrol, "as written"));
         acknowledgeAll();
         auto applied = apply(page({record("patrol_observations", obs, kServerVersion, observationFields(patrol, "other"))},
@@ -330,14 +320,14 @@ private slots:
 
     void removedRecordsLeaveUnlessChangesWait()
     {
-        const std::string patrol = write("joint_patrols", patrolFields(1767225600000));
+        const std::string patrol = write("joint_patrols", jointPatrolFields(1767225600000));
         const std::string obs = write("patrol_observations", observationFields(patrol, "seen"));
-        const std::string kept = write("joint_patrols", patrolFields(1767225600000));
+        const std::string kept = write("joint_patrols", jointPatrolFields(1767225600000));
         acknowledgeAll();
         Fields changed;
         changed["participants"] = "[\"late\"]";
         QVERIFY(update("joint_patrols", kept, changed).ok());
-        syncv1::Record conflicted = record("joint_patrols", patrol, kServerVersion, patrolFields(1767225600000));
+        syncv1::Record conflicted = record("joint_patrols", patrol, kServerVersion, jointPatrolFields(1767225600000));
         auto *conflict = conflicted.add_conflicts();
         conflict->set_field("participants");
         conflict->add_values()->mutable_value()->set_text_value("[1]");
@@ -370,7 +360,7 @@ private slots:
 
     void storesConflictsAndReviewFlags()
     {
-        syncv1::Record r = record("joint_patrols", "p1", kServerVersion, patrolFields(1767225600000, "[\"B\"]"));
+        syncv1::Record r = record("joint_patrols", "p1", kServerVersion, jointPatrolFields(1767225600000, "[\"B\"]"));
         auto *conflict = r.add_conflicts();
         conflict->set_field("participants");
         auto *a = conflict->add_values();
@@ -398,7 +388,8 @@ private slots:
         QCOMPARE(values[1]["hlc"].get<std::uint64_t>(), kServerVersion);
 
         // Resolved on the server: the record comes again without them.
-        syncv1::Record resolved = record("joint_patrols", "p1", kServerVersion + 1, patrolFields(1767225600000, "[\"A\"]"));
+        syncv1::Record resolved =
+            record("joint_patrols", "p1", kServerVersion + 1, jointPatrolFields(1767225600000, "[\"A\"]"));
         applied = apply(page({resolved}, 3));
         QVERIFY2(applied.ok(), message(applied));
         QCOMPARE(rowCount(db, "sync_conflicts"), 0);
@@ -407,10 +398,10 @@ private slots:
 
     void rebaselineSweepsWhatDidNotComeAgain()
     {
-        const std::string stays = write("joint_patrols", patrolFields(1767225600000));
-        const std::string leaves = write("joint_patrols", patrolFields(1767225600000));
+        const std::string stays = write("joint_patrols", jointPatrolFields(1767225600000));
+        const std::string leaves = write("joint_patrols", jointPatrolFields(1767225600000));
         const std::string leavesObs = write("patrol_observations", observationFields(leaves, "x"));
-        const std::string refused = write("joint_patrols", patrolFields(1767225600000));
+        const std::string refused = write("joint_patrols", jointPatrolFields(1767225600000));
         acknowledgeAll();
         Database &db = m_store->db();
         // One change the server refused (kept, with its reason), one not sent yet.
@@ -422,10 +413,10 @@ private slots:
         answer->set_outcome(syncv1::ChangeResult::REJECTED);
         answer->set_reason("not yours");
         QVERIFY(queue.recordResults(no).ok());
-        const std::string unsent = write("joint_patrols", patrolFields(1767225600000));
+        const std::string unsent = write("joint_patrols", jointPatrolFields(1767225600000));
 
         // First page of the rebaseline: nothing leaves before the pull completes.
-        auto applied = apply(page({record("joint_patrols", stays, kServerVersion, patrolFields(1767225600000))}, 10,
+        auto applied = apply(page({record("joint_patrols", stays, kServerVersion, jointPatrolFields(1767225600000))}, 10,
                                   false, true, "scope-2"));
         QVERIFY2(applied.ok(), message(applied));
         QCOMPARE(applied->swept, std::size_t(0));
@@ -460,18 +451,18 @@ private slots:
     // it leaves nothing of the page and the cursor where it was.
     void aBadPageChangesNothing()
     {
-        QVERIFY(apply(page({record("joint_patrols", "p0", kServerVersion, patrolFields(1767225600000))}, 7)).ok());
+        QVERIFY(apply(page({record("joint_patrols", "p0", kServerVersion, jointPatrolFields(1767225600000))}, 7)).ok());
         Database &db = m_store->db();
         const auto before = allRowCounts(db);
-        const auto good = record("joint_patrols", "p1", kServerVersion, patrolFields(1767225600000));
+        const auto good = record("joint_patrols", "p1", kServerVersion, jointPatrolFields(1767225600000));
 
-        Fields unknownColumn = patrolFields(1767225600000);
+        Fields unknownColumn = jointPatrolFields(1767225600000);
         unknownColumn["secret_column"] = 1;
-        Fields wrongType = patrolFields(1767225600000);
+        Fields wrongType = jointPatrolFields(1767225600000);
         wrongType["started_at"] = "yesterday";
-        Fields missingRequired = patrolFields(1767225600000);
+        Fields missingRequired = jointPatrolFields(1767225600000);
         missingRequired["ward_code"] = nullptr;
-        Fields badText = patrolFields(1767225600000);
+        Fields badText = jointPatrolFields(1767225600000);
         badText["participants"] = std::string("\xff\xfe");
         syncv1::Record notFinite = good;
         notFinite.mutable_fields(0)->mutable_value()->set_real_value(std::nan(""));
@@ -488,8 +479,8 @@ private slots:
         badConflict.mutable_conflicts(0)->add_values();
 
         const std::vector<syncv1::Record> bad{
-            record("unknown_things", "u1", kServerVersion, patrolFields(1767225600000)),
-            record("outbox", "u1", kServerVersion, patrolFields(1767225600000)),
+            record("unknown_things", "u1", kServerVersion, jointPatrolFields(1767225600000)),
+            record("outbox", "u1", kServerVersion, jointPatrolFields(1767225600000)),
             record("joint_patrols", "p2", kServerVersion, unknownColumn),
             record("joint_patrols", "p2", kServerVersion, wrongType),
             record("joint_patrols", "p2", kServerVersion, missingRequired),

@@ -12,6 +12,7 @@
 #include "sync/syncstate.h"
 #include "dbinspect.h"
 #include "fakesyncserver.h"
+#include "jointpatrolfields.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -31,17 +32,6 @@ using namespace beatbook::testing::fakesync;
 
 namespace {
 
-Fields patrolFields(TimestampMs at, const std::string &participants = "[]")
-{
-    Fields f;
-    f["ward_code"] = "E05013630";
-    f["started_at"] = at;
-    f["ended_at"] = nullptr;
-    f["participants"] = participants;
-    f["created_by"] = "pat";
-    return f;
-}
-
 syncv1::Record serverPatrol(const std::string &id, std::uint64_t version)
 {
     syncv1::Record r;
@@ -49,7 +39,7 @@ syncv1::Record serverPatrol(const std::string &id, std::uint64_t version)
     r.set_id(id);
     r.set_version(version);
     r.set_last_device_id("another-device");
-    if (!fieldsToProto(patrolFields(1767225600000, "[\"server\"]"), *r.mutable_fields()).ok())
+    if (!fieldsToProto(jointPatrolFields(1767225600000, "[\"server\"]", "pat"), *r.mutable_fields()).ok())
         qWarning("fields do not convert");
     return r;
 }
@@ -100,7 +90,7 @@ class TestSyncClient : public QObject {
         m_clock.advance(1000);
         const Status ok = m_store->write([&](WriteTxn &txn) {
             id = txn.newId();
-            return txn.insert("joint_patrols", id, patrolFields(txn.now()));
+            return txn.insert("joint_patrols", id, jointPatrolFields(txn.now(), "[]", "pat"));
         });
         if (!ok)
             qWarning("%s", ok.error().message.c_str());

@@ -1,36 +1,34 @@
 #include "crypto/certificates.h"
 #include "sync/tlsstream.h"
+#include "loopbacktcp.h"
+#include "rawtlsclient.h"
+#include "tlstestcertificates.h"
+#include "tlstestpair.h"
 
 #include <QTest>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <thread>
 
 using namespace beatbook;
+using namespace beatbook::testing;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
 namespace {
 
-using Body = std::function<asio::awaitable<void>(TlsStream &)>;
 using Outcome = StreamResult<std::monostate>;
 
 bool isOk(const Outcome &o) { return std::holds_alternative<std::monostate>(o); }
@@ -85,83 +83,30 @@ SslContextPtr customClientContext(int maxVersion, const std::string &alpn)
     return ctx;
 }
 
-// A blocking TLS client on its own thread, for sending bytes TlsStream
-// would never send (bad frames, half frames).
-class RawClient {
-public:
-    explicit RawClient(unsigned short port, int maxVersion = TLS1_3_VERSION, const std::string &alpn = "beatbook/1")
-    {
-        m_ctx = customClientContext(maxVersion, alpn);
-        m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(port);
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0)
-            return;
-        m_ssl = SSL_new(m_ctx.get());
-        SSL_set_fd(m_ssl, m_fd);
-        m_connected = SSL_connect(m_ssl) == 1;
-    }
-    ~RawClient()
-    {
-        if (m_ssl != nullptr)
-            SSL_free(m_ssl);
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    bool connected() const { return m_connected; }
-    bool write(const std::string &bytes)
-    {
-        std::size_t written = 0;
-        return SSL_write_ex(m_ssl, bytes.data(), bytes.size(), &written) == 1 && written == bytes.size();
-    }
-    // Reads one frame the server sent, or nothing.
-    std::optional<syncv1::Envelope> readFrame()
-    {
-        std::array<std::uint8_t, 4> header{};
-        if (!readAll(header.data(), header.size()))
-            return std::nullopt;
-        auto size = frameBodySize(header);
-        if (!size)
-            return std::nullopt;
-        std::string body(*size, '\0');
-        if (!readAll(reinterpret_cast<std::uint8_t *>(body.data()), body.size()))
-            return std::nullopt;
-        auto env = decodeFrameBody(std::span<const std::uint8_t>(
-            reinterpret_cast<const std::uint8_t *>(body.data()), body.size()));
-        if (!env)
-            return std::nullopt;
-        return *env;
-    }
-    void closeSocket()
-    {
-        ::shutdown(m_fd, SHUT_RDWR);
-    }
-
-private:
-    bool readAll(std::uint8_t *out, std::size_t n)
-    {
-        std::size_t got = 0;
-        while (got < n) {
-            std::size_t part = 0;
-            if (SSL_read_ex(m_ssl, out + got, n - got, &part) != 1)
-                return false;
-            got += part;
-        }
-        return true;
-    }
-
-    SslContextPtr m_ctx;
-    int m_fd = -1;
-    SSL *m_ssl = nullptr;
-    bool m_connected = false;
-};
-
-std::string frameHeader(std::uint32_t length)
+// TLS by hand, for bytes TlsStream would never send (bad frames, half
+// frames): TLS 1.2 up to maxVersion, the beatbook ALPN, no SNI and no
+// verification.
+RawTlsOptions rawOptions(int maxVersion = TLS1_3_VERSION)
 {
-    return std::string{static_cast<char>(length >> 24), static_cast<char>(length >> 16),
-                       static_cast<char>(length >> 8), static_cast<char>(length)};
+    auto options = RawTlsOptions::versions(TLS1_2_VERSION, maxVersion);
+    options.serverName.clear();
+    return options;
+}
+
+// A raw client connected from a client thread; a failed connect shows at
+// the server's side.
+std::unique_ptr<RawTlsClient> rawClient(std::uint16_t port)
+{
+    auto client = std::make_unique<RawTlsClient>(rawOptions());
+    (void)client->connect(port);
+    return client;
+}
+
+// The client's side when it stays connected and silent for 2 s.
+asio::awaitable<void> staySilent(TlsStream &s)
+{
+    auto r = co_await s.readFrame(2s, 2s, {});
+    (void)r;
 }
 
 } // namespace
@@ -169,81 +114,23 @@ std::string frameHeader(std::uint32_t length)
 class TestTlsStream : public QObject {
     Q_OBJECT
 
-    CertificateAndKey m_ca;
-    CertificateAndKey m_server;
-    SslContextPtr m_serverCtx;
+    TlsTestCertificates m_tls;
+    TlsTestPair m_pair;
 
-    struct Run {
-        std::optional<Outcome> serverHandshake;
-        std::optional<Outcome> clientHandshake;
-        bool serverDone = false;
-        bool clientDone = false;
-    };
-
-    // Accepts one connection and connects one client over loopback, runs
-    // both handshakes, then each side's body (only after its own successful
-    // handshake). Returns once both sides are done or after 20 s.
-    Run runPair(SslContextPtr clientCtx, const std::string &serverName, Body serverBody, Body clientBody,
-                std::chrono::milliseconds handshakeTimeout = 5s)
+    // The server's read while the client stays silent, with `act` done on
+    // the server's stream 100 ms into it.
+    std::optional<StreamResult<syncv1::Envelope>> serverReadWith(const std::function<void(TlsStream &)> &act)
     {
-        Run run;
-        asio::io_context ioc;
-        tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-        const auto endpoint = acceptor.local_endpoint();
-
-        auto server = [&]() -> asio::awaitable<void> {
-            auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-            if (!ec) {
-                TlsStream stream(std::move(socket), m_serverCtx, TlsStream::Role::Server);
-                run.serverHandshake = co_await stream.handshake(handshakeTimeout);
-                if (isOk(*run.serverHandshake) && serverBody)
-                    co_await serverBody(stream);
-            }
-            run.serverDone = true;
-        };
-        auto client = [&]() -> asio::awaitable<void> {
-            tcp::socket socket(ioc);
-            auto [ec] = co_await socket.async_connect(endpoint, asio::as_tuple(asio::use_awaitable));
-            if (!ec) {
-                TlsStream stream(std::move(socket), clientCtx, TlsStream::Role::Client);
-                stream.setServerName(serverName);
-                run.clientHandshake = co_await stream.handshake(handshakeTimeout);
-                if (isOk(*run.clientHandshake) && clientBody)
-                    co_await clientBody(stream);
-            }
-            run.clientDone = true;
-        };
-        asio::co_spawn(ioc, server(), asio::detached);
-        asio::co_spawn(ioc, client(), asio::detached);
-        ioc.run_for(20s);
-        return run;
-    }
-
-    // Runs a server side alone (accept, handshake, body) while `client`
-    // runs on its own thread against the port.
-    Run runServerWithThread(const std::function<void(unsigned short)> &client, Body serverBody,
-                            std::chrono::milliseconds handshakeTimeout = 5s)
-    {
-        Run run;
-        asio::io_context ioc;
-        tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-        const auto port = acceptor.local_endpoint().port();
-        auto server = [&]() -> asio::awaitable<void> {
-            auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-            if (!ec) {
-                TlsStream stream(std::move(socket), m_serverCtx, TlsStream::Role::Server);
-                run.serverHandshake = co_await stream.handshake(handshakeTimeout);
-                if (isOk(*run.serverHandshake) && serverBody)
-                    co_await serverBody(stream);
-                stream.close();
-            }
-            run.serverDone = true;
-        };
-        asio::co_spawn(ioc, server(), asio::detached);
-        std::thread thread([&] { client(port); });
-        ioc.run_for(20s);
-        thread.join();
-        return run;
+        std::optional<StreamResult<syncv1::Envelope>> got;
+        m_pair.run(
+            pinnedClient(), "127.0.0.1",
+            [&](TlsStream &s) -> asio::awaitable<void> {
+                asio::steady_timer timer(s.socket().get_executor(), 100ms);
+                timer.async_wait([&s, &act](boost::system::error_code) { act(s); });
+                got = co_await s.readFrame(5s, 5s, {});
+            },
+            staySilent);
+        return got;
     }
 
     SslContextPtr pinnedClient()
@@ -260,22 +147,17 @@ class TestTlsStream : public QObject {
 private slots:
     void initTestCase()
     {
-        auto ca = createCertificateAuthority("tst_tlsstream CA");
-        QVERIFY(ca.ok());
-        m_ca = *ca;
-        auto server = issueServerCertificate(m_ca, {"localhost"}, {"127.0.0.1", "::1"});
-        QVERIFY(server.ok());
-        m_server = *server;
-        auto ctx = makeServerTlsContext(m_server.certificatePem, m_server.privateKeyPem);
-        QVERIFY2(ctx.ok(), ctx.ok() ? "" : ctx.error().message.c_str());
-        m_serverCtx = *ctx;
+        auto tls = makeTlsTestCertificates("tst_tlsstream CA");
+        QVERIFY2(tls.ok(), tls.ok() ? "" : tls.error().message.c_str());
+        m_tls = *tls;
+        m_pair = TlsTestPair(m_tls.serverContext);
     }
 
     void contextsAreTls13OnlyAndReleaseBuffers()
     {
         auto client = makeClientTlsContext();
         QVERIFY(client.ok());
-        for (SSL_CTX *ctx : {m_serverCtx.get(), client->get()}) {
+        for (SSL_CTX *ctx : {m_tls.serverContext.get(), client->get()}) {
             QCOMPARE(SSL_CTX_get_min_proto_version(ctx), TLS1_3_VERSION);
             QCOMPARE(SSL_CTX_get_max_proto_version(ctx), TLS1_3_VERSION);
             QVERIFY((SSL_CTX_get_mode(ctx) & SSL_MODE_RELEASE_BUFFERS) != 0);
@@ -287,7 +169,7 @@ private slots:
         std::string serverEkm, clientEkm, clientPeer, clientAlpn, serverAlpn, otherLabel;
         std::optional<StreamResult<syncv1::Envelope>> atServer, atClient;
         std::optional<Outcome> serverWrite, clientWrite;
-        auto run = runPair(
+        auto run = m_pair.run(
             pinnedClient(), "127.0.0.1",
             [&](TlsStream &s) -> asio::awaitable<void> {
                 serverEkm = s.exportKeyingMaterial("EXPORTER-beatbook-device-auth", 32);
@@ -317,7 +199,7 @@ private slots:
         QVERIFY2(isOk(*run.clientHandshake), messageOf(*run.clientHandshake).c_str());
         QCOMPARE(serverAlpn, std::string("beatbook/1"));
         QCOMPARE(clientAlpn, std::string("beatbook/1"));
-        QCOMPARE(clientPeer, *certificateSha256(m_server.certificatePem));
+        QCOMPARE(clientPeer, *certificateSha256(m_tls.server.certificatePem));
         QCOMPARE(clientEkm.size(), std::size_t{32});
         QCOMPARE(clientEkm, serverEkm);
         QVERIFY(otherLabel != clientEkm);
@@ -338,8 +220,8 @@ private slots:
                 co_return;
             };
         };
-        runPair(pinnedClient(), "127.0.0.1", nullptr, capture(first));
-        runPair(pinnedClient(), "127.0.0.1", nullptr, capture(second));
+        m_pair.run(pinnedClient(), "127.0.0.1", nullptr, capture(first));
+        m_pair.run(pinnedClient(), "127.0.0.1", nullptr, capture(second));
         QCOMPARE(first.size(), std::size_t{32});
         QCOMPARE(second.size(), std::size_t{32});
         QVERIFY(first != second);
@@ -355,8 +237,8 @@ private slots:
     {
         QFETCH(QString, name);
         std::optional<StreamResult<syncv1::Envelope>> got;
-        auto run = runPair(
-            verifyingClient(m_ca.certificatePem), name.toStdString(),
+        auto run = m_pair.run(
+            verifyingClient(m_tls.ca.certificatePem), name.toStdString(),
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 5s, {}); },
             [&](TlsStream &s) -> asio::awaitable<void> { co_await s.writeFrame(pullRequest(7), 5s, {}); });
         QVERIFY2(isOk(*run.clientHandshake), messageOf(*run.clientHandshake).c_str());
@@ -368,7 +250,7 @@ private slots:
         const std::size_t size = 3 * 1024 * 1024;
         std::optional<StreamResult<syncv1::Envelope>> got;
         std::optional<Outcome> sent;
-        auto run = runPair(
+        auto run = m_pair.run(
             pinnedClient(), "127.0.0.1",
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 10s, {}); },
             [&](TlsStream &s) -> asio::awaitable<void> { sent = co_await s.writeFrame(bigBatch(size), 10s, {}); });
@@ -380,7 +262,7 @@ private slots:
 
     void tls12ClientIsRefused()
     {
-        auto run = runPair(customClientContext(TLS1_2_VERSION, "beatbook/1"), "127.0.0.1", nullptr, nullptr);
+        auto run = m_pair.run(customClientContext(TLS1_2_VERSION, "beatbook/1"), "127.0.0.1", nullptr, nullptr);
         QVERIFY(run.serverDone && run.clientDone);
         QCOMPARE(errorOf(*run.serverHandshake), std::optional(StreamError::TlsFailure));
         QCOMPARE(errorOf(*run.clientHandshake), std::optional(StreamError::TlsFailure));
@@ -389,8 +271,9 @@ private slots:
     void tls12ClientIsRefusedOnTheWire()
     {
         bool connected = true;
-        auto run = runServerWithThread([&](unsigned short port) { connected = RawClient(port, TLS1_2_VERSION).connected(); },
-                                       nullptr);
+        auto run = m_pair.runServerAgainst(
+            [&](unsigned short port) { connected = RawTlsClient(rawOptions(TLS1_2_VERSION)).connect(port).ok(); },
+            nullptr);
         QVERIFY(!connected);
         QCOMPARE(errorOf(*run.serverHandshake), std::optional(StreamError::TlsFailure));
     }
@@ -399,7 +282,7 @@ private slots:
     {
         auto other = createCertificateAuthority("Someone else's CA");
         QVERIFY(other.ok());
-        auto run = runPair(verifyingClient(other->certificatePem), "127.0.0.1", nullptr, nullptr);
+        auto run = m_pair.run(verifyingClient(other->certificatePem), "127.0.0.1", nullptr, nullptr);
         QCOMPARE(errorOf(*run.clientHandshake), std::optional(StreamError::TlsFailure));
         QVERIFY2(messageOf(*run.clientHandshake).find("certificate") != std::string::npos,
                  messageOf(*run.clientHandshake).c_str());
@@ -408,7 +291,7 @@ private slots:
 
     void caCheckNeedsAServerName()
     {
-        auto run = runPair(verifyingClient(m_ca.certificatePem), "", nullptr, nullptr);
+        auto run = m_pair.run(verifyingClient(m_tls.ca.certificatePem), "", nullptr, nullptr);
         QVERIFY(run.clientHandshake.has_value());
         QCOMPARE(errorOf(*run.clientHandshake), std::optional(StreamError::TlsFailure));
         QVERIFY2(messageOf(*run.clientHandshake).find("server name") != std::string::npos,
@@ -424,7 +307,7 @@ private slots:
     void wrongHostNameFails()
     {
         QFETCH(QString, name);
-        auto run = runPair(verifyingClient(m_ca.certificatePem), name.toStdString(), nullptr, nullptr);
+        auto run = m_pair.run(verifyingClient(m_tls.ca.certificatePem), name.toStdString(), nullptr, nullptr);
         QCOMPARE(errorOf(*run.clientHandshake), std::optional(StreamError::TlsFailure));
     }
 
@@ -438,7 +321,7 @@ private slots:
     void alpnMismatchFails()
     {
         QFETCH(QString, alpn);
-        auto run = runPair(customClientContext(TLS1_3_VERSION, alpn.toStdString()), "127.0.0.1", nullptr, nullptr);
+        auto run = m_pair.run(customClientContext(TLS1_3_VERSION, alpn.toStdString()), "127.0.0.1", nullptr, nullptr);
         QVERIFY(run.serverDone && run.clientDone);
         QCOMPARE(errorOf(*run.serverHandshake), std::optional(StreamError::TlsFailure));
         QCOMPARE(errorOf(*run.clientHandshake), std::optional(StreamError::TlsFailure));
@@ -447,14 +330,9 @@ private slots:
     void handshakeTimesOut()
     {
         // A TCP connection that never says hello.
-        auto run = runServerWithThread(
+        auto run = m_pair.runServerAgainst(
             [](unsigned short port) {
-                const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-                sockaddr_in addr{};
-                addr.sin_family = AF_INET;
-                addr.sin_port = htons(port);
-                addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+                const int fd = connectLoopbackTcp(port);
                 std::this_thread::sleep_for(800ms);
                 ::close(fd);
             },
@@ -464,14 +342,9 @@ private slots:
 
     void garbageInsteadOfTlsFails()
     {
-        auto run = runServerWithThread(
+        auto run = m_pair.runServerAgainst(
             [](unsigned short port) {
-                const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-                sockaddr_in addr{};
-                addr.sin_family = AF_INET;
-                addr.sin_port = htons(port);
-                addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-                ::connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+                const int fd = connectLoopbackTcp(port);
                 const char text[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
                 [[maybe_unused]] auto n = ::write(fd, text, sizeof text - 1);
                 std::this_thread::sleep_for(300ms);
@@ -486,18 +359,14 @@ private slots:
         std::optional<StreamResult<syncv1::Envelope>> got;
         auto start = std::chrono::steady_clock::now();
         std::chrono::steady_clock::duration waited{};
-        runPair(
+        m_pair.run(
             pinnedClient(), "127.0.0.1",
             [&](TlsStream &s) -> asio::awaitable<void> {
                 start = std::chrono::steady_clock::now();
                 got = co_await s.readFrame(150ms, 5s, {});
                 waited = std::chrono::steady_clock::now() - start;
             },
-            [&](TlsStream &s) -> asio::awaitable<void> {
-                // Stay connected, silent, longer than the idle timeout.
-                auto r = co_await s.readFrame(2s, 2s, {});
-                (void)r;
-            });
+            staySilent);  // longer than the idle timeout
         QCOMPARE(errorOf(*got), std::optional(StreamError::TimedOut));
         QVERIFY(waited >= 140ms);
         QVERIFY(waited < 1500ms);
@@ -506,10 +375,10 @@ private slots:
     void frameTimeoutFiresForAStalledFrame()
     {
         std::optional<StreamResult<syncv1::Envelope>> got;
-        runServerWithThread(
+        m_pair.runServerAgainst(
             [](unsigned short port) {
-                RawClient client(port);
-                client.write(frameHeader(100) + "abc");  // a frame begun, never finished
+                auto client = rawClient(port);
+                (void)client->writeRaw(frameHeader(100) + "abc");  // a frame begun, never finished
                 std::this_thread::sleep_for(1000ms);
             },
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 200ms, {}); });
@@ -535,12 +404,12 @@ private slots:
         QFETCH(QByteArray, bytes);
         QFETCH(int, expected);
         std::optional<StreamResult<syncv1::Envelope>> got;
-        runServerWithThread(
+        m_pair.runServerAgainst(
             [&](unsigned short port) {
-                RawClient client(port);
-                client.write(bytes.toStdString());
+                auto client = rawClient(port);
+                (void)client->writeRaw(bytes.toStdString());
                 std::this_thread::sleep_for(100ms);
-                client.closeSocket();  // cut, no close_notify
+                client->cut();  // no close_notify
             },
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 5s, {}); });
         QVERIFY(got.has_value());
@@ -552,7 +421,7 @@ private slots:
         FrameLimits small{1000};
         std::optional<StreamResult<syncv1::Envelope>> got;
         std::optional<Outcome> refusedLocally;
-        runPair(
+        m_pair.run(
             pinnedClient(), "127.0.0.1",
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 5s, small); },
             [&](TlsStream &s) -> asio::awaitable<void> {
@@ -567,31 +436,20 @@ private slots:
 
     void interruptEndsAnIdleRead()
     {
-        std::optional<StreamResult<syncv1::Envelope>> got;
-        runPair(
-            pinnedClient(), "127.0.0.1",
-            [&](TlsStream &s) -> asio::awaitable<void> {
-                asio::steady_timer timer(s.socket().get_executor(), 100ms);
-                timer.async_wait([&s](boost::system::error_code) { s.interruptIdleRead(); });
-                got = co_await s.readFrame(5s, 5s, {});
-            },
-            [&](TlsStream &s) -> asio::awaitable<void> {
-                auto r = co_await s.readFrame(2s, 2s, {});
-                (void)r;
-            });
+        auto got = serverReadWith([](TlsStream &s) { s.interruptIdleRead(); });
         QCOMPARE(errorOf(*got), std::optional(StreamError::Cancelled));
     }
 
     void interruptLetsAFrameUnderWayFinish()
     {
         std::optional<StreamResult<syncv1::Envelope>> got, next;
-        runServerWithThread(
+        m_pair.runServerAgainst(
             [](unsigned short port) {
-                RawClient client(port);
+                auto client = rawClient(port);
                 auto frame = *encodeFrame(pullRequest(9));
-                client.write(frame.substr(0, 3));
+                (void)client->writeRaw(frame.substr(0, 3));
                 std::this_thread::sleep_for(300ms);
-                client.write(frame.substr(3));
+                (void)client->writeRaw(frame.substr(3));
                 std::this_thread::sleep_for(300ms);
             },
             [&](TlsStream &s) -> asio::awaitable<void> {
@@ -607,18 +465,7 @@ private slots:
 
     void closeCancelsAPendingRead()
     {
-        std::optional<StreamResult<syncv1::Envelope>> got;
-        runPair(
-            pinnedClient(), "127.0.0.1",
-            [&](TlsStream &s) -> asio::awaitable<void> {
-                asio::steady_timer timer(s.socket().get_executor(), 100ms);
-                timer.async_wait([&s](boost::system::error_code) { s.close(); });
-                got = co_await s.readFrame(5s, 5s, {});
-            },
-            [&](TlsStream &s) -> asio::awaitable<void> {
-                auto r = co_await s.readFrame(2s, 2s, {});
-                (void)r;
-            });
+        auto got = serverReadWith([](TlsStream &s) { s.close(); });
         QCOMPARE(errorOf(*got), std::optional(StreamError::Cancelled));
     }
 
@@ -627,14 +474,15 @@ private slots:
         // The server refuses an oversized frame mid-upload; the refusal must
         // still reach the client despite the bytes it keeps sending.
         std::optional<syncv1::Envelope> received;
-        runServerWithThread(
+        m_pair.runServerAgainst(
             [&](unsigned short port) {
-                RawClient client(port);
+                auto client = rawClient(port);
                 // More than the socket buffers hold: the write only ends
                 // once the server has read (drained) what it refused.
                 const std::uint32_t size = 3 * 1024 * 1024;
-                if (client.write(frameHeader(size) + std::string(size, 'z')))
-                    received = client.readFrame();
+                if (client->writeRaw(frameHeader(size) + std::string(size, 'z')))
+                    if (auto frame = client->readFrame())
+                        received = *frame;
             },
             [&](TlsStream &s) -> asio::awaitable<void> {
                 auto r = co_await s.readFrame(5s, 5s, FrameLimits{1024 * 1024});
@@ -652,7 +500,7 @@ private slots:
     void peerCloseIsClosed()
     {
         std::optional<StreamResult<syncv1::Envelope>> got;
-        runPair(
+        m_pair.run(
             pinnedClient(), "127.0.0.1",
             [&](TlsStream &s) -> asio::awaitable<void> { got = co_await s.readFrame(5s, 5s, {}); },
             [&](TlsStream &s) -> asio::awaitable<void> { co_await s.shutdown(1s); });
@@ -661,15 +509,16 @@ private slots:
 
     void contextsRefuseBadMaterial()
     {
-        QCOMPARE(makeServerTlsContext("junk", m_server.privateKeyPem).error().code, ErrorCode::InvalidInput);
-        QCOMPARE(makeServerTlsContext(m_server.certificatePem, "junk").error().code, ErrorCode::InvalidInput);
-        auto other = issueServerCertificate(m_ca, {"localhost"}, {});
+        QCOMPARE(makeServerTlsContext("junk", m_tls.server.privateKeyPem).error().code, ErrorCode::InvalidInput);
+        QCOMPARE(makeServerTlsContext(m_tls.server.certificatePem, "junk").error().code, ErrorCode::InvalidInput);
+        auto other = issueServerCertificate(m_tls.ca, {"localhost"}, {});
         QVERIFY(other.ok());
-        QCOMPARE(makeServerTlsContext(m_server.certificatePem, other->privateKeyPem).error().code,
+        QCOMPARE(makeServerTlsContext(m_tls.server.certificatePem, other->privateKeyPem).error().code,
                  ErrorCode::InvalidInput);
         QCOMPARE(makeClientTlsContext("not a certificate").error().code, ErrorCode::InvalidInput);
         // A chain: the leaf then the CA.
-        QVERIFY(makeServerTlsContext(m_server.certificatePem + m_ca.certificatePem, m_server.privateKeyPem).ok());
+        QVERIFY(makeServerTlsContext(m_tls.server.certificatePem + m_tls.ca.certificatePem, m_tls.server.privateKeyPem)
+                    .ok());
     }
 
     void unusableStreamFailsAsValues()
@@ -679,7 +528,7 @@ private slots:
         std::optional<StreamResult<syncv1::Envelope>> got;
         std::string peer = "unset";
         auto body = [&]() -> asio::awaitable<void> {
-            TlsStream stream(tcp::socket(ioc), m_serverCtx, TlsStream::Role::Server);
+            TlsStream stream(tcp::socket(ioc), m_tls.serverContext, TlsStream::Role::Server);
             hs = co_await stream.handshake(1s);
             got = co_await stream.readFrame(1s, 1s, {});
             co_await stream.shutdown(1s);

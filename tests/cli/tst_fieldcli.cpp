@@ -5,6 +5,8 @@
 #include "cliprocess.h"
 #include "testdata.h"
 
+#include "store/database.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -392,6 +394,75 @@ private slots:
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(oneLine(run.err), run.err.constData());
         QCOMPARE(state(), before);
+    }
+
+    // Conflicts arrive from the server (tst_syncconvergence drives them end
+    // to end); here one is stored as a pull stores it, to try the commands.
+    void conflictsAreListedAndOnlyASupervisorResolves()
+    {
+        QVERIFY(field(db() << "init" << "--role" << "supervisor").exitCode == 0);
+        const Run none = field(db() << "conflicts");
+        QCOMPARE(none.exitCode, 0);
+        QCOMPARE(none.out.trimmed(), QByteArray("No conflicting values."));
+        const QString id = logReport(kHendonPos);
+        QVERIFY(!id.isEmpty());
+        {
+            auto opened = beatbook::Database::open(m_db.toStdString());
+            QVERIFY(opened.ok());
+            const std::string values = R"([{"value":"pc.alpha","hlc":)" + std::to_string(std::uint64_t{2} << 40)
+                + R"(,"device_id":"dev-b"},{"value":"pc.bravo","hlc":)" + std::to_string(std::uint64_t{1} << 40)
+                + R"(,"device_id":"dev-a"}])";
+            QVERIFY((*opened)
+                        ->exec("INSERT INTO sync_conflicts (entity, entity_id, field, values_json, received_at) "
+                               "VALUES ('asb_reports', '" + id.toStdString() + "', 'assigned_to', '" + values
+                               + "', 0)")
+                        .ok());
+        }
+
+        const Run listed = field(db() << "conflicts");
+        QCOMPARE(listed.exitCode, 0);
+        const QStringList lines = listed.lines();
+        QCOMPARE(lines.size(), 3);
+        QCOMPARE(lines[0], "asb_reports " + id + " assigned_to");
+        QVERIFY2(lines[1].startsWith("  1. pc.bravo") && lines[1].contains("dev-a"), qPrintable(lines[1]));
+        QVERIFY2(lines[2].startsWith("  2. pc.alpha") && lines[2].contains("dev-b"), qPrintable(lines[2]));
+        const QJsonArray json = field(dbJson() << "conflicts").json().array();
+        QCOMPARE(json.size(), 1);
+        QCOMPARE(json[0].toObject()["field"].toString(), QString("assigned_to"));
+        QCOMPARE(json[0].toObject()["values"].toArray()[1].toObject()["value"].toString(), QString("pc.alpha"));
+        QCOMPARE(json[0].toObject()["values"].toArray()[1].toObject()["choice"].toInt(), 2);
+
+        const QByteArray before = state();
+        for (const QStringList &bad : {QStringList{"asb_reports", id, "assigned_to", "--keep", "3"},
+                                       QStringList{"asb_reports", id, "assigned_to", "--keep", "0"},
+                                       QStringList{"asb_reports", id, "assigned_to", "--keep", "x"},
+                                       QStringList{"asb_reports", id, "status", "--keep", "1"},
+                                       QStringList{"referrals", id, "assigned_to", "--keep", "1"},
+                                       QStringList{"asb_reports", id, "assigned_to"}}) {
+            const Run refused = field(db() << "resolve" << bad);
+            QVERIFY2(refused.exitCode == 2 && oneLine(refused.err), qPrintable(refused.describe()));
+        }
+        QCOMPARE(state(), before);
+
+        const Run resolved = field(dbJson() << "resolve" << "asb_reports" << id << "assigned_to" << "--keep" << "2");
+        QVERIFY2(resolved.exitCode == 0, qPrintable(resolved.describe()));
+        QCOMPARE(resolved.jsonObject()["pending_sync"].toBool(), true);
+        auto opened = beatbook::Database::open(m_db.toStdString());
+        QVERIFY(opened.ok());
+        QCOMPARE(*(*opened)->queryInt("SELECT COUNT(*) FROM asb_reports WHERE id = '" + id.toStdString()
+                                      + "' AND assigned_to = 'pc.alpha'"),
+                 std::int64_t(1));
+        QCOMPARE(*(*opened)->queryInt("SELECT COUNT(*) FROM outbox WHERE entity_id = '" + id.toStdString()
+                                      + "' AND op = 'update'"),
+                 std::int64_t(1));
+
+        // Any other role: refused, nothing written.
+        QVERIFY(QFile::remove(m_db));
+        QVERIFY(field(db() << "init" << "--role" << "officer").exitCode == 0);
+        const QString other = logReport(kHendonPos);
+        const Run officer = field(db() << "resolve" << "asb_reports" << other << "assigned_to" << "--keep" << "1");
+        QCOMPARE(officer.exitCode, 2);
+        QVERIFY2(officer.err.contains("only a supervisor"), officer.err.constData());
     }
 
     // Bad input: exit 2, one line on stderr, nothing changed.

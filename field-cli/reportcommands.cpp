@@ -183,7 +183,8 @@ void addReportCommands(CommandSet &set)
             };
             Json history = Json::array();
             std::string text = r->id + "\n  " + std::string(toString(r->type)) + "/" + std::string(toString(r->qualifier))
-                + (r->hate ? " (hate)" : "") + ", " + std::string(toString(r->status)) + ", ward "
+                + (r->hate ? " (hate)" : "") + ", " + std::string(toString(r->status))
+                + (r->assignedTo ? ", assignee " + *r->assignedTo : std::string()) + ", ward "
                 + r->wardCode.value_or("none") + "\n  occurred " + formatIsoTime(r->occurredAt) + ", logged by "
                 + r->loggedBy + "\n";
             for (const auto &e : *events) {

@@ -360,6 +360,8 @@ private slots:
         const QJsonObject r = show.json().object();
         QCOMPARE(r["status"].toString(), QString("closed"));
         QCOMPARE(r["assigned_to"].toString(), QString("PC Smith"));
+        const Run shown = field(db() << "show" << id);
+        QVERIFY2(shown.out.contains(", closed, assignee PC Smith, ward"), shown.out.constData());
         QVERIFY(r["reporter_informed_at"].isString());
         QVERIFY(r["close_reason"].isNull());
         const QJsonArray history = r["history"].toArray();

@@ -1,15 +1,14 @@
+#include "cliformat.h"
 #include "commands.h"
 
-#include "core/isotime.h"
 #include "core/hlc.h"
+#include "core/isotime.h"
 #include "sync/conflictresolution.h"
 
 #include <memory>
 
 namespace beatbook::field {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 std::string valueText(const Fields &value)
 {
